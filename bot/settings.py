@@ -1,0 +1,74 @@
+"""Every setting of Boussole in one place, with its default and its help.
+
+Values come from the environment; the defaults are the embedded ones (SQLite files under
+``var/``, in-memory lock store), so nothing needs configuring to run on one machine.
+Production sets the ``*_DB_URL`` variables to PostgreSQL and ``REDIS_URL`` for Rasa's lock store.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_ROOT / "var"
+
+
+def _sqlite(name: str) -> str:
+    return f"sqlite:///{VAR_DIR / name}"
+
+
+def _setting(env: str, default: object, help: str):
+    return field(default=default, metadata={"env": env, "help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings. Build with :func:`load_settings`; never mutate."""
+
+    rasa_port: int = _setting("RASA_PORT", 5005, "port of the Rasa server (REST channel, HTTP API)")
+    action_port: int = _setting("ACTION_PORT", 5055, "port of the rasa_sdk action server")
+    web_port: int = _setting("WEB_PORT", 8080, "port of the web gateway (widget, /api/chat, /console)")
+    host: str = _setting("BOUSSOLE_HOST", "127.0.0.1", "interface every service listens on")
+    rasa_url: str = _setting("RASA_URL", "", "Rasa base URL seen by the gateway (default: from host and port)")
+    knowledge_db_url: str = _setting(
+        "KNOWLEDGE_DB_URL", _sqlite("knowledge.sqlite3"), "SQLAlchemy URL of the knowledge base"
+    )
+    tracker_db_url: str = _setting(
+        "TRACKER_DB_URL", _sqlite("tracker.sqlite3"), "SQLAlchemy URL of Rasa's SQL tracker store"
+    )
+    app_db_url: str = _setting(
+        "APP_DB_URL", _sqlite("app.sqlite3"), "SQLAlchemy URL of the console's own tables"
+    )
+    redis_url: str = _setting("REDIS_URL", "", "Redis URL for Rasa's lock store (empty: in memory)")
+    model_dir: str = _setting("MODEL_DIR", str(PROJECT_ROOT / "models"), "where trained models go")
+    log_retention_days: int = _setting(
+        "LOG_RETENTION_DAYS", 395, "conversations older than this are purged by `logs purge`"
+    )
+    secret_key: str = _setting("SECRET_KEY", "", "key signing console sessions (empty: random per start)")
+
+    @property
+    def rasa_base_url(self) -> str:
+        return self.rasa_url or f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{self.host}:{self.action_port}/webhook"
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read settings from ``environ`` (default ``os.environ``), converting to each field's type."""
+    env = os.environ if environ is None else environ
+    values = {}
+    for f in fields(Settings):
+        raw = env.get(f.metadata["env"])
+        if raw is None or raw == "":
+            continue
+        values[f.name] = int(raw) if isinstance(f.default, int) else raw
+    return Settings(**values)
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(environment variable, default, help) for every setting, for ``python -m bot settings``."""
+    return [(f.metadata["env"], str(f.default), f.metadata["help"]) for f in fields(Settings)]
