@@ -29,9 +29,13 @@ class Settings:
 
     rasa_port: int = _setting("RASA_PORT", 5005, "port of the Rasa server (REST channel, HTTP API)")
     action_port: int = _setting("ACTION_PORT", 5055, "port of the rasa_sdk action server")
-    web_port: int = _setting("WEB_PORT", 8080, "port of the web gateway (widget, /api/chat, /console)")
+    web_port: int = _setting(
+        "WEB_PORT", 8080, "port of the web gateway (widget, /api/chat, /console)"
+    )
     host: str = _setting("BOUSSOLE_HOST", "127.0.0.1", "interface every service listens on")
-    rasa_url: str = _setting("RASA_URL", "", "Rasa base URL seen by the gateway (default: from host and port)")
+    rasa_url: str = _setting(
+        "RASA_URL", "", "Rasa base URL seen by the gateway (default: from host and port)"
+    )
     knowledge_db_url: str = _setting(
         "KNOWLEDGE_DB_URL", _sqlite("knowledge.sqlite3"), "SQLAlchemy URL of the knowledge base"
     )
@@ -46,7 +50,9 @@ class Settings:
     log_retention_days: int = _setting(
         "LOG_RETENTION_DAYS", 395, "conversations older than this are purged by `logs purge`"
     )
-    secret_key: str = _setting("SECRET_KEY", "", "key signing console sessions (empty: random per start)")
+    secret_key: str = _setting(
+        "SECRET_KEY", "", "key signing console sessions (empty: random per start)"
+    )
 
     @property
     def rasa_base_url(self) -> str:

@@ -1,0 +1,281 @@
+"""Start, watch and stop Boussole's three services: Rasa, the action server and the web gateway.
+
+`python -m bot run` uses it from the command line; the end-to-end tests and the benchmarks use
+the same :class:`Stack`, so what they measure is what `make run` starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from sqlalchemy.engine import make_url
+
+from bot.settings import PROJECT_ROOT, VAR_DIR, Settings, load_settings
+from bot.training import model_path, rasa_env, rasa_executable
+
+
+def tracker_store_config(db_url: str) -> dict:
+    """Rasa's SQL tracker-store endpoint config for a SQLAlchemy URL (SQLite or PostgreSQL)."""
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database or "var/tracker.sqlite3")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return {"type": "SQL", "dialect": "sqlite", "db": str(path)}
+    config = {
+        "type": "SQL",
+        "dialect": url.drivername,
+        "url": url.host or "127.0.0.1",
+        "port": url.port or 5432,
+        "db": url.database,
+    }
+    if url.username:
+        config["username"] = url.username
+    if url.password:
+        config["password"] = url.password
+    return config
+
+
+def lock_store_config(redis_url: str) -> dict:
+    """Redis lock store when ``REDIS_URL`` is set (several Rasa replicas), else in memory."""
+    if not redis_url:
+        return {"type": "in_memory"}
+    url = make_url(redis_url)
+    config = {"type": "redis", "url": url.host or "127.0.0.1", "port": url.port or 6379}
+    if url.database:
+        config["db"] = int(url.database)
+    if url.password:
+        config["password"] = url.password
+    return config
+
+
+def write_endpoints(settings: Settings, path: Path) -> Path:
+    """Write the Rasa endpoints file matching ``settings`` (ports, tracker and lock stores)."""
+    endpoints = {
+        "action_endpoint": {"url": settings.action_url},
+        "tracker_store": tracker_store_config(settings.tracker_db_url),
+        "lock_store": lock_store_config(settings.redis_url),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@dataclass
+class Service:
+    """One child process and the URL that says it is ready."""
+
+    name: str
+    command: list[str]
+    health_url: str
+    log_path: Path
+    process: subprocess.Popen | None = None
+
+    def start(self, env: dict[str, str]) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        # A new process group, so that stopping also stops the children Rasa forks.
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+
+    def is_healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.health_url, timeout=2) as response:
+                return response.status < 500
+        except (urllib.error.URLError, OSError, ValueError):
+            return False
+
+    def exited(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
+    def stop(self, timeout: float = 15) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=5)
+        except ProcessLookupError:
+            pass
+
+    def log_tail(self, lines: int = 30) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@dataclass
+class Stack:
+    """Rasa + action server + web gateway, started in dependency order."""
+
+    settings: Settings = field(default_factory=load_settings)
+    model: Path = field(default_factory=model_path)
+    log_dir: Path = VAR_DIR / "logs"
+    with_web: bool = True
+    services: list[Service] = field(default_factory=list)
+
+    def env(self) -> dict[str, str]:
+        env = rasa_env()
+        s = self.settings
+        env.update(
+            RASA_PORT=str(s.rasa_port),
+            ACTION_PORT=str(s.action_port),
+            WEB_PORT=str(s.web_port),
+            BOUSSOLE_HOST=s.host,
+            KNOWLEDGE_DB_URL=s.knowledge_db_url,
+            TRACKER_DB_URL=s.tracker_db_url,
+            APP_DB_URL=s.app_db_url,
+            RASA_URL=s.rasa_base_url,
+        )
+        return env
+
+    def build(self) -> list[Service]:
+        s = self.settings
+        endpoints = write_endpoints(s, self.log_dir.parent / f"endpoints-{s.rasa_port}.yml")
+        rasa = rasa_executable()
+        services = [
+            Service(
+                "actions",
+                [rasa, "run", "actions", "--actions", "actions", "--port", str(s.action_port)],
+                f"http://{s.host}:{s.action_port}/health",
+                self.log_dir / "actions.log",
+            ),
+            Service(
+                "rasa",
+                [
+                    rasa,
+                    "run",
+                    "--enable-api",
+                    "--model",
+                    str(self.model),
+                    "--endpoints",
+                    str(endpoints),
+                    "--credentials",
+                    "credentials.yml",
+                    "--interface",
+                    s.host,
+                    "--port",
+                    str(s.rasa_port),
+                ],
+                f"http://{s.host}:{s.rasa_port}/status",
+                self.log_dir / "rasa.log",
+            ),
+        ]
+        if self.with_web:
+            services.append(
+                Service(
+                    "web",
+                    [sys.executable, "-m", "bot.web"],
+                    f"http://{s.host}:{s.web_port}/widget.js",
+                    self.log_dir / "web.log",
+                )
+            )
+        return services
+
+    def start(self, timeout: float = 240) -> Stack:
+        """Start every service and wait until each answers; raise with its log if one fails."""
+        if not self.model.exists():
+            raise RuntimeError(f"Aucun modèle entraîné ({self.model}) : lancez `make train`.")
+        self.services = self.build()
+        env = self.env()
+        for service in self.services:
+            service.start(env)
+        deadline = time.monotonic() + timeout
+        pending = list(self.services)
+        while pending:
+            for service in list(pending):
+                code = service.exited()
+                if code is not None:
+                    self.stop()
+                    raise RuntimeError(
+                        f"Le service {service.name} s'est arrêté (code {code}).\n"
+                        f"{service.log_tail()}"
+                    )
+                if service.is_healthy():
+                    pending.remove(service)
+            if pending and time.monotonic() > deadline:
+                names = ", ".join(s.name for s in pending)
+                tails = "\n".join(f"--- {s.name}\n{s.log_tail()}" for s in pending)
+                self.stop()
+                raise RuntimeError(f"Pas prêt après {timeout:.0f} s : {names}\n{tails}")
+            time.sleep(0.5)
+        return self
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            service.stop()
+
+    def first_exited(self) -> Service | None:
+        return next((s for s in self.services if s.exited() is not None), None)
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def run(args: argparse.Namespace) -> int:
+    """`python -m bot run`: start everything, print the URLs, stop cleanly on Ctrl-C."""
+    settings = load_settings()
+    stack = Stack(settings=settings, with_web=not args.no_web)
+    print("Démarrage de Rasa, du serveur d'actions et de la passerelle web…", flush=True)
+    started = time.perf_counter()
+    try:
+        stack.start()
+    except RuntimeError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    host = settings.host
+    print(f"Prêt en {time.perf_counter() - started:.0f} s.")
+    print(f"  Rasa (REST, API HTTP) : http://{host}:{settings.rasa_port}/webhooks/rest/webhook")
+    print(f"  Serveur d'actions     : http://{host}:{settings.action_port}/health")
+    if not args.no_web:
+        print(f"  Widget de démo        : http://{host}:{settings.web_port}/demo")
+        print(f"  Console               : http://{host}:{settings.web_port}/console")
+    print(f"  Journaux              : {stack.log_dir}")
+    print("Ctrl-C pour tout arrêter.", flush=True)
+    stopping = False
+
+    def _stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stopping:
+            dead = stack.first_exited()
+            if dead:
+                print(f"Le service {dead.name} s'est arrêté :\n{dead.log_tail()}", file=sys.stderr)
+                return 1
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("\nArrêt des services…", flush=True)
+        stack.stop()
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="démarre Rasa, le serveur d'actions et la passerelle web")
+    p.add_argument("--no-web", action="store_true", help="sans la passerelle web")
+    p.set_defaults(func=run)
