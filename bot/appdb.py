@@ -1,0 +1,215 @@
+"""The application's own tables (SQLAlchemy Core), kept apart from Rasa's tracker store.
+
+Users and sessions of the staff console, login attempts (throttling), conversation reviews, tags,
+NLU annotations, the widget's thumbs up/down feedback and the audit log live here, in the database
+named by ``APP_DB_URL`` (SQLite under ``var/`` by default, PostgreSQL in production).
+
+The console also keeps a derived *index* of the tracker store here (``conv_index``,
+``message_index``): one row per conversation and per user message, rebuilt from Rasa's events
+at any time. Filtering 100,000 events by partner, confidence or commune in JSON on every page view
+would be too slow and dialect-specific; the index turns those filters into plain indexed columns.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+metadata = sa.MetaData()
+
+ROLES = ("admin", "staff", "referent")
+
+users = sa.Table(
+    "console_users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("partner_id", sa.String(100)),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+sessions = sa.Table(
+    "console_sessions",
+    metadata,
+    # Only a hash of the cookie's token is stored: a copy of this table cannot open a session.
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("console_users.id", ondelete="CASCADE")),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+)
+
+login_attempts = sa.Table(
+    "login_attempts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False, index=True),
+    sa.Column("ip", sa.String(64), nullable=False, index=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("success", sa.Boolean, nullable=False),
+)
+
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),  # "to_review" | "reviewed"
+    sa.Column("reviewer", sa.String(254)),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+tags = sa.Table(
+    "tags",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("tag", sa.String(60), nullable=False),
+    sa.Column("author", sa.String(254)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("sender_id", "tag", name="uq_tags_sender_tag"),
+)
+
+annotations = sa.Table(
+    "annotations",
+    metadata,
+    # One decision per user message of the tracker store (its event id there).
+    sa.Column("event_id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("predicted_intent", sa.String(255)),
+    sa.Column("intent", sa.String(255)),  # the right intent; NULL when irrelevant
+    sa.Column("status", sa.String(16), nullable=False),  # "accepted" | "irrelevant"
+    sa.Column("reviewer", sa.String(254)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("exported_at", sa.Float),
+)
+
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("session_id", sa.String(255), nullable=False, index=True),
+    sa.Column("message_id", sa.String(255)),
+    sa.Column("rating", sa.SmallInteger, nullable=False),
+    sa.Column("partner_id", sa.String(100)),
+    sa.Column("comment", sa.Text),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.Float, nullable=False, index=True),
+    sa.Column("actor", sa.String(254), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("target", sa.String(255)),
+    sa.Column("detail", sa.Text),
+)
+
+conv_index = sa.Table(
+    "conv_index",
+    metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("partner_id", sa.String(100), index=True),
+    sa.Column("first_ts", sa.Float, nullable=False, index=True),
+    sa.Column("last_ts", sa.Float, nullable=False, index=True),
+    sa.Column("day", sa.String(10), nullable=False, index=True),  # Europe/Paris date of first_ts
+    sa.Column("n_user", sa.Integer, nullable=False),
+    sa.Column("n_bot", sa.Integer, nullable=False),
+    sa.Column("fallback", sa.Boolean, nullable=False),
+    sa.Column("min_confidence", sa.Float),
+    sa.Column("distress", sa.Boolean, nullable=False),
+    sa.Column("request_human", sa.Boolean, nullable=False),
+    sa.Column("commune", sa.String(5), index=True),
+    sa.Column("departement", sa.String(3), index=True),
+    sa.Column("first_text", sa.Text),
+)
+
+message_index = sa.Table(
+    "message_index",
+    metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("ts", sa.Float, nullable=False, index=True),
+    sa.Column("day", sa.String(10), nullable=False, index=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("norm_text", sa.Text, nullable=False),  # lower case, no accents: for search
+    sa.Column("intent", sa.String(255), index=True),
+    sa.Column("confidence", sa.Float),
+    sa.Column("fallback", sa.Boolean, nullable=False),
+    sa.Column("partner_id", sa.String(100), index=True),
+    sa.Column("commune", sa.String(5)),
+)
+
+index_state = sa.Table(
+    "index_state",
+    metadata,
+    sa.Column("key", sa.String(40), primary_key=True),
+    sa.Column("value", sa.Float, nullable=False),
+)
+
+
+def get_engine(url: str, *, read_only: bool = False) -> Engine:
+    """An engine for ``url`` (SQLite file directories are created when writable).
+
+    ``read_only=True`` opens SQLite with ``mode=ro`` and sets PostgreSQL's
+    ``default_transaction_read_only``, so a bug in a page can never write to the data it browses.
+    """
+    parsed = make_url(url)
+    connect_args: dict = {}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if read_only and database and database != ":memory:":
+            path = Path(database).resolve()
+            parsed = parsed.set(database=f"file:{path}?mode=ro", query={"uri": "true"})
+        elif database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # Pages run their queries in worker threads.
+        connect_args["check_same_thread"] = False
+    elif read_only and parsed.get_backend_name() == "postgresql":
+        connect_args["options"] = "-c default_transaction_read_only=on"
+    return sa.create_engine(parsed, future=True, connect_args=connect_args)
+
+
+def create_schema(engine: Engine) -> None:
+    """Create the application's tables if they do not exist yet (idempotent)."""
+    metadata.create_all(engine)
+
+
+def record_feedback(
+    engine: Engine,
+    *,
+    session_id: str,
+    message_id: str | None,
+    rating: int,
+    partner_id: str | None,
+    comment: str | None = None,
+) -> None:
+    """Store one thumbs up (``rating=1``) or down (``rating=-1``) given in the widget.
+
+    Raises ``ValueError`` with a French message when the rating or the session id is invalid,
+    so the gateway can answer 400 without writing anything.
+    """
+    if isinstance(rating, bool) or rating not in (1, -1):
+        raise ValueError("La note doit valoir 1 (utile) ou -1 (pas utile).")
+    if not session_id or not str(session_id).strip():
+        raise ValueError("L'identifiant de conversation est obligatoire.")
+    if comment is not None:
+        comment = comment.strip()[:2000] or None
+    with engine.begin() as conn:
+        conn.execute(
+            feedback.insert().values(
+                session_id=str(session_id)[:255],
+                message_id=message_id[:255] if message_id else None,
+                rating=rating,
+                partner_id=partner_id or None,
+                comment=comment,
+                created_at=time.time(),
+            )
+        )
