@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,6 +23,13 @@ from sqlalchemy.engine import make_url
 
 from bot.settings import PROJECT_ROOT, VAR_DIR, Settings, load_settings
 from bot.training import model_path, rasa_env, rasa_executable
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on right now (the kernel picks it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def tracker_store_config(db_url: str) -> dict:

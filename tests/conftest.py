@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -48,3 +49,35 @@ def make_postgres_database() -> Iterator:
         for name in created:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.close()
+
+
+@pytest.fixture(scope="session")
+def live_stack(tmp_path_factory):
+    """The real Rasa + action server + gateway, as `make run` starts them, on free ports.
+
+    Uses the model `make train` built and the knowledge base `make kb` loaded; conversations go
+    to a throw-away SQLite tracker store. Skipped only when no model was trained (outside make).
+    """
+    from dataclasses import replace
+
+    from bot.settings import load_settings
+    from bot.stack import Stack, free_port
+    from bot.training import model_path
+
+    model = model_path()
+    if not model.exists():
+        pytest.skip("no trained model: run `make train` (make test does)")
+    var = tmp_path_factory.mktemp("stack")
+    settings = replace(
+        load_settings(),
+        rasa_port=free_port(),
+        action_port=free_port(),
+        web_port=free_port(),
+        tracker_db_url=f"sqlite:///{var / 'tracker.sqlite3'}",
+        app_db_url=f"sqlite:///{var / 'app.sqlite3'}",
+    )
+    web_available = (Path(__file__).parent.parent / "bot" / "web" / "__main__.py").exists()
+    stack = Stack(settings=settings, model=model, log_dir=var / "logs", with_web=web_available)
+    stack.start()
+    yield stack
+    stack.stop()

@@ -1,0 +1,1 @@
+"""Benchmarks printed by `make bench`: figures beside the baseline each issue names."""
