@@ -1,0 +1,78 @@
+"""The staff console: server-rendered French pages under ``/console`` of the web gateway's app.
+
+``setup_console(app)`` adds the routes, a middleware scoped to ``/console`` (session, CSRF,
+access control, French error pages) and a cleanup context owning the console's engines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from aiohttp import web
+from sqlalchemy.engine import Engine
+
+from bot import appdb
+from bot.settings import PROJECT_ROOT, Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/console"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@dataclass
+class Console:
+    """Everything the console's views share: settings, engines, templates."""
+
+    settings: Settings
+    project_root: Path
+    templates: jinja2.Environment
+    app_engine: Engine | None = None
+    tracker_engine: Engine | None = None  # read-only
+    index_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def tracker_writer(self) -> Engine:
+        """A writable engine on the tracker store, for retention deletions only."""
+        return appdb.get_engine(self.settings.tracker_db_url)
+
+
+CONSOLE = web.AppKey("boussole_console", Console)
+
+
+def _templates() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates"),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+    )
+    from bot.console import views
+
+    env.filters.update(views.FILTERS)
+    return env
+
+
+def setup_console(
+    app: web.Application, settings: Settings | None = None, project_root: Path = PROJECT_ROOT
+) -> None:
+    """Mount the console on ``app`` (routes, middleware, engines opened on startup)."""
+    from bot.console.routes import add_routes
+    from bot.console.views import console_middleware
+
+    console = Console(settings or load_settings(), project_root, _templates())
+    app[CONSOLE] = console
+    app.middlewares.append(console_middleware)
+    add_routes(app.router)
+
+    async def engines(_app: web.Application):
+        console.app_engine = appdb.get_engine(console.settings.app_db_url)
+        await asyncio.to_thread(appdb.create_schema, console.app_engine)
+        console.tracker_engine = appdb.get_engine(console.settings.tracker_db_url, read_only=True)
+        yield
+        console.app_engine.dispose()
+        console.tracker_engine.dispose()
+
+    app.cleanup_ctx.append(engines)

@@ -1,0 +1,235 @@
+"""Console accounts: argon2 password hashes, login throttling, server-side sessions, CSRF.
+
+The session cookie only carries a random token; the database keeps its SHA-256, the user and the
+CSRF token, so logging out or deleting a user ends the session at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.engine import Engine
+
+from bot import appdb
+
+SESSION_COOKIE = "boussole_console"
+LOGIN_CSRF_COOKIE = "boussole_console_csrf"
+SESSION_SECONDS = 8 * 3600
+THROTTLE_WINDOW = 15 * 60
+MAX_FAILURES_PER_EMAIL = 5
+MAX_FAILURES_PER_IP = 20
+MIN_PASSWORD_LENGTH = 12
+
+_hasher = PasswordHasher()
+# Verifying against this when the e-mail is unknown keeps the answer time the same either way.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class AccountError(ValueError):
+    """A refused account operation; the message is French and safe to show."""
+
+
+@dataclass(frozen=True)
+class User:
+    """A console user as the pages see it (never the password hash)."""
+
+    id: int
+    email: str
+    role: str
+    partner_id: str | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_referent(self) -> bool:
+        return self.role == "referent"
+
+    @property
+    def scope(self) -> str | None:
+        """The only partner whose data this user may see (``None``: all of them)."""
+        return self.partner_id if self.is_referent else None
+
+
+def _user(row) -> User:
+    return User(row.id, row.email, row.role, row.partner_id)
+
+
+def add_user(
+    engine: Engine, email: str, password: str, role: str, partner_id: str | None = None
+) -> User:
+    """Create an account; raises :class:`AccountError` when an input is refused."""
+    email = email.strip().lower()
+    if not _EMAIL.match(email):
+        raise AccountError(f"Adresse e-mail invalide : {email!r}.")
+    if role not in appdb.ROLES:
+        raise AccountError(f"Rôle inconnu : {role!r} (admin, staff ou referent).")
+    if role == "referent" and not partner_id:
+        raise AccountError("Un compte référent doit être rattaché à un partenaire (--partner).")
+    if role != "referent" and partner_id:
+        raise AccountError("Seuls les comptes référents sont rattachés à un partenaire.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères."
+        )
+    with engine.begin() as conn:
+        exists = conn.execute(
+            sa.select(appdb.users.c.id).where(appdb.users.c.email == email)
+        ).first()
+        if exists:
+            raise AccountError(f"Un compte existe déjà pour {email}.")
+        new_id = conn.execute(
+            appdb.users.insert().values(
+                email=email,
+                password_hash=_hasher.hash(password),
+                role=role,
+                partner_id=partner_id or None,
+                created_at=time.time(),
+            )
+        ).inserted_primary_key[0]
+    return User(new_id, email, role, partner_id or None)
+
+
+def list_users(engine: Engine) -> list[User]:
+    """Every account, by e-mail."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(appdb.users).order_by(appdb.users.c.email)).all()
+    return [_user(r) for r in rows]
+
+
+def remove_user(engine: Engine, email: str) -> bool:
+    """Delete an account and its sessions; ``False`` when there was none."""
+    email = email.strip().lower()
+    with engine.begin() as conn:
+        user_id = conn.execute(
+            sa.select(appdb.users.c.id).where(appdb.users.c.email == email)
+        ).scalar()
+        if user_id is None:
+            return False
+        conn.execute(appdb.sessions.delete().where(appdb.sessions.c.user_id == user_id))
+        conn.execute(appdb.users.delete().where(appdb.users.c.id == user_id))
+    return True
+
+
+def set_password(engine: Engine, email: str, password: str) -> bool:
+    """Change a password and end the user's sessions; ``False`` when the account is unknown."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères."
+        )
+    email = email.strip().lower()
+    with engine.begin() as conn:
+        user_id = conn.execute(
+            sa.select(appdb.users.c.id).where(appdb.users.c.email == email)
+        ).scalar()
+        if user_id is None:
+            return False
+        conn.execute(
+            appdb.users.update()
+            .where(appdb.users.c.id == user_id)
+            .values(password_hash=_hasher.hash(password))
+        )
+        conn.execute(appdb.sessions.delete().where(appdb.sessions.c.user_id == user_id))
+    return True
+
+
+def is_throttled(engine: Engine, email: str, ip: str, now: float | None = None) -> bool:
+    """Too many recent failed logins for this e-mail or from this address."""
+    since = (now or time.time()) - THROTTLE_WINDOW
+    la = appdb.login_attempts
+    with engine.connect() as conn:
+        by_email = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(la)
+            .where(la.c.email == email.strip().lower(), la.c.at >= since, la.c.success.is_(False))
+        ).scalar()
+        by_ip = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(la)
+            .where(la.c.ip == ip, la.c.at >= since, la.c.success.is_(False))
+        ).scalar()
+    return by_email >= MAX_FAILURES_PER_EMAIL or by_ip >= MAX_FAILURES_PER_IP
+
+
+def authenticate(engine: Engine, email: str, password: str, ip: str) -> User | None:
+    """Check a login and record the attempt; ``None`` when refused (throttled or wrong)."""
+    email = email.strip().lower()[:254]
+    if is_throttled(engine, email, ip):
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(appdb.users).where(appdb.users.c.email == email)).first()
+    try:
+        _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+        ok = row is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    with engine.begin() as conn:
+        conn.execute(
+            appdb.login_attempts.insert().values(email=email, ip=ip, at=time.time(), success=ok)
+        )
+    return _user(row) if ok else None
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(engine: Engine, user: User) -> tuple[str, str]:
+    """Start a session; returns (cookie token, CSRF token)."""
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    now = time.time()
+    with engine.begin() as conn:
+        conn.execute(appdb.sessions.delete().where(appdb.sessions.c.expires_at < now))
+        conn.execute(
+            appdb.sessions.insert().values(
+                token_hash=_hash_token(token),
+                user_id=user.id,
+                csrf_token=csrf,
+                created_at=now,
+                expires_at=now + SESSION_SECONDS,
+            )
+        )
+    return token, csrf
+
+
+def session_user(engine: Engine, token: str | None) -> tuple[User, str] | None:
+    """The user and CSRF token of a live session, ``None`` when absent or expired."""
+    if not token:
+        return None
+    s, u = appdb.sessions, appdb.users
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(u, s.c.csrf_token)
+            .join(s, s.c.user_id == u.c.id)
+            .where(s.c.token_hash == _hash_token(token), s.c.expires_at > time.time())
+        ).first()
+    return (_user(row), row.csrf_token) if row else None
+
+
+def close_session(engine: Engine, token: str | None) -> None:
+    """End a session (logout)."""
+    if token:
+        with engine.begin() as conn:
+            conn.execute(
+                appdb.sessions.delete().where(appdb.sessions.c.token_hash == _hash_token(token))
+            )
+
+
+def same_token(expected: str | None, given: str | None) -> bool:
+    """Constant-time comparison of two CSRF tokens (both must be present)."""
+    return bool(expected and given) and secrets.compare_digest(expected, given)
+
+
+def new_csrf_token() -> str:
+    """A fresh random token (the login form's, before any session exists)."""
+    return secrets.token_urlsafe(32)

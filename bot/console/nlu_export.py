@@ -1,0 +1,99 @@
+"""Turn accepted inbox decisions into Rasa NLU training data (YAML, format 3.1).
+
+Examples that the training data already holds are left out, and so are those it holds under
+another intent: ``rasa data validate --fail-on-warnings`` refuses an example shared by two
+intents.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from bot.settings import PROJECT_ROOT
+
+# Rasa reads "[text](entity)" and "[text]{...}" inside examples as entity annotations.
+_ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+
+
+def clean_example(text: str) -> str:
+    """One line, no brackets (which Rasa would parse as entity markup)."""
+    flat = " ".join(text.split())
+    return flat.replace("[", "(").replace("]", ")")
+
+
+def _plain(example: str) -> str:
+    return " ".join(_ANNOTATION.sub(r"\1", example).split()).casefold()
+
+
+def existing_examples(nlu_dir: Path, skip: Path | None = None) -> dict[str, str]:
+    """Plain example text (case-folded) → intent, over every NLU file in ``nlu_dir``."""
+    known: dict[str, str] = {}
+    for path in sorted(nlu_dir.glob("**/*.yml")):
+        if skip is not None and path.resolve() == skip.resolve():
+            continue
+        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in content.get("nlu") or []:
+            if not isinstance(block, dict) or "intent" not in block:
+                continue
+            for line in str(block.get("examples") or "").splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    known.setdefault(_plain(line[2:]), block["intent"])
+    return known
+
+
+def build_yaml(
+    examples: Iterable[tuple[str, str]], known: dict[str, str] | None = None
+) -> tuple[str, int, list[tuple[str, str, str]]]:
+    """YAML text for (intent, text) pairs; returns (yaml, number of examples, conflicts).
+
+    A conflict is (text, intent chosen, intent already in the training data).
+    """
+    known = dict(known or {})
+    by_intent: dict[str, list[str]] = {}
+    conflicts: list[tuple[str, str, str]] = []
+    for intent, text in examples:
+        example = clean_example(text)
+        if not example:
+            continue
+        plain = _plain(example)
+        previous = known.get(plain)
+        if previous is not None:
+            if previous != intent:
+                conflicts.append((example, intent, previous))
+            continue
+        known[plain] = intent
+        by_intent.setdefault(intent, []).append(example)
+    lines = ['version: "3.1"', "", "# Exemples validés dans la console (boîte NLU).", "nlu:"]
+    for intent in sorted(by_intent):
+        lines.append(f"- intent: {intent}")
+        lines.append("  examples: |")
+        lines.extend(f"    - {example}" for example in by_intent[intent])
+    if not by_intent:
+        lines[-1] = "nlu: []"
+    count = sum(len(v) for v in by_intent.values())
+    return "\n".join(lines) + "\n", count, conflicts
+
+
+def review_path(day: date, root: Path = PROJECT_ROOT) -> Path:
+    """Where the export of ``day`` is written: ``data/nlu/review_<date>.yml``."""
+    return root / "data" / "nlu" / f"review_{day.isoformat()}.yml"
+
+
+def write_review_file(
+    examples: list[tuple[str, str]], day: date, root: Path = PROJECT_ROOT
+) -> tuple[Path, int, list]:
+    """Write (replace) the day's review file; returns (path, examples written, conflicts)."""
+    path = review_path(day, root)
+    known = existing_examples(path.parent, skip=path)
+    text, count, conflicts = build_yaml(examples, known)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".yml.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)  # never leave a half-written training file behind
+    return path, count, conflicts
