@@ -53,6 +53,16 @@ class Settings:
     secret_key: str = _setting(
         "SECRET_KEY", "", "key signing console sessions (empty: random per start)"
     )
+    web_session_rate: int = _setting(
+        "WEB_SESSION_RATE", 20, "chat messages per minute allowed per conversation (0: no limit)"
+    )
+    web_ip_rate: int = _setting(
+        "WEB_IP_RATE", 120, "chat messages per minute allowed per client IP (0: no limit)"
+    )
+    totem_idle_seconds: int = _setting(
+        "TOTEM_IDLE_SECONDS", 120, "the totem forgets its conversation after this many idle seconds"
+    )
+    demo_partner: str = _setting("DEMO_PARTNER", "rouen_info_jeunes", "partner shown by /demo")
 
     @property
     def rasa_base_url(self) -> str:

@@ -1,0 +1,1 @@
+"""The web gateway: chat API, embeddable widget, demo and totem pages (aiohttp)."""

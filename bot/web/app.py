@@ -1,0 +1,142 @@
+"""The web gateway's application factory: the widget, its API and the pages around it.
+
+Follows aio-libs/aiohttp-demos: nothing is opened at import time; the HTTP client, the knowledge
+base and the application database are opened in ``cleanup_ctx`` and closed with the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot import appdb
+from bot.settings import Settings, load_settings
+from bot.web.access import add_cors_headers
+from bot.web.directory import PartnerDirectory
+from bot.web.errors import ApiError, from_http_exception
+from bot.web.keys import (
+    APP_DB_KEY,
+    HTTP_KEY,
+    IP_LIMIT_KEY,
+    PARTNERS_KEY,
+    RASA_KEY,
+    SESSION_LIMIT_KEY,
+    SETTINGS_KEY,
+)
+from bot.web.limits import RateLimiter
+from bot.web.rasa_client import RasaClient
+from bot.web.routes import setup_routes
+
+log = logging.getLogger(__name__)
+
+# The gateway's own pages: strict CSP, they load only the gateway's files.
+OWN_PAGES = {"/demo", "/totem", "/confidentialite"}
+PAGE_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+INTERNAL_ERROR = ApiError(
+    500, "internal", "Une erreur inattendue est survenue. Réessaie dans un instant."
+)
+
+
+def _error_response(request: web.Request, error: ApiError) -> web.StreamResponse:
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        return error.response()
+    response = aiohttp_jinja2.render_template(
+        "error.html", request, {"message": error.message}, status=error.status
+    )
+    response.headers.update(error.headers)
+    return response
+
+
+@web.middleware
+async def errors_and_headers(request: web.Request, handler: Any) -> web.StreamResponse:
+    """French JSON (API) or HTML (pages) for every error, then CORS and security headers."""
+    try:
+        response = await handler(request)
+    except ApiError as exc:
+        response = _error_response(request, exc)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        response = _error_response(request, from_http_exception(exc))
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        response = _error_response(request, INTERNAL_ERROR)
+    if request.path.startswith("/api/"):
+        add_cors_headers(request, response)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if request.path in OWN_PAGES:
+        response.headers["Content-Security-Policy"] = PAGE_CSP
+        response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+async def _http_client(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS_KEY]
+    timeout = aiohttp.ClientTimeout(total=30, connect=3)
+    async with aiohttp.ClientSession(
+        timeout=timeout, connector=aiohttp.TCPConnector(limit=200)
+    ) as session:
+        app[HTTP_KEY] = session
+        app[RASA_KEY] = RasaClient(session, settings.rasa_base_url)
+        yield
+
+
+def _knowledge_base(given: Any):
+    async def open_knowledge(app: web.Application) -> AsyncIterator[None]:
+        knowledge, opened = given, None
+        if knowledge is None:
+            try:
+                # Imported here: the gateway must start (and say "knowledge: down" in /healthz)
+                # even when the knowledge package or its database is broken.
+                from knowledge.api import KnowledgeBase
+
+                url = app[SETTINGS_KEY].knowledge_db_url
+                knowledge = opened = await asyncio.to_thread(KnowledgeBase.from_url, url)
+            except Exception:
+                log.exception("the knowledge base could not be opened")
+        app[PARTNERS_KEY] = PartnerDirectory(knowledge)
+        yield
+        if opened is not None and callable(getattr(opened, "close", None)):
+            await asyncio.to_thread(opened.close)
+
+    return open_knowledge
+
+
+async def _app_database(app: web.Application) -> AsyncIterator[None]:
+    engine = appdb.get_engine(app[SETTINGS_KEY].app_db_url)
+    try:
+        await asyncio.to_thread(appdb.create_schema, engine)
+    except Exception:  # feedback fails with a French 500 until the database is back
+        log.exception("the application database is not reachable")
+    app[APP_DB_KEY] = engine
+    yield
+    await asyncio.to_thread(engine.dispose)
+
+
+def create_app(settings: Settings | None = None, *, knowledge: Any = None) -> web.Application:
+    """The gateway application.
+
+    ``knowledge`` is an open ``knowledge.api.KnowledgeBase`` (or an object with its ``partner``
+    and ``contact`` methods); by default one is opened from ``settings.knowledge_db_url``.
+    """
+    settings = settings or load_settings()
+    app = web.Application(middlewares=[errors_and_headers])
+    app[SETTINGS_KEY] = settings
+    app[SESSION_LIMIT_KEY] = RateLimiter(settings.web_session_rate)
+    app[IP_LIMIT_KEY] = RateLimiter(settings.web_ip_rate)
+    aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot.web", "templates"), autoescape=True)
+    app.cleanup_ctx.extend([_http_client, _knowledge_base(knowledge), _app_database])
+    setup_routes(app)
+    return app

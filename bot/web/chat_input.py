@@ -1,0 +1,120 @@
+"""Reading and checking what the widget posts, before anything is forwarded."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from bot.web.errors import ApiError
+
+MAX_TEXT = 500
+MAX_PAYLOAD = 300
+MAX_PAGE_URL = 2000
+PROFILES = ("youth", "referent")
+MODES = ("widget", "totem")
+
+SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# What Rasa accepts as a button payload: /intent, optionally followed by a JSON object of entities.
+PAYLOAD_RE = re.compile(r"^/[A-Za-z0-9_]{1,80}(?:\{.{0,200}\})?$")
+PARTNER_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+
+
+def _bad(code: str, message: str) -> ApiError:
+    return ApiError(400, code, message)
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """A checked chat message: exactly one of ``text`` and ``payload`` is set."""
+
+    session_id: str
+    text: str | None
+    payload: str | None
+    page_url: str | None
+    profile: str | None
+    mode: str
+
+
+def looks_binary(text: str) -> bool:
+    """True when ``text`` holds control, surrogate, private-use or replacement characters."""
+    for char in text:
+        if char in _ALLOWED_CONTROLS:
+            continue
+        if unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn") or char == "\ufffd":
+            return True
+    return False
+
+
+def clean_page_url(value: Any) -> str | None:
+    """The page address without query string or fragment (they may carry personal data)."""
+    if not isinstance(value, str) or len(value) > MAX_PAGE_URL:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def read_json_object(raw: bytes) -> dict[str, Any]:
+    """The JSON object in a request body, or a 400 :class:`ApiError` in French."""
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise _bad("binary", "Ton message contient des caractères illisibles.") from exc
+    except ValueError as exc:
+        raise _bad("malformed_json", "La demande n'a pas pu être lue (JSON invalide).") from exc
+    if not isinstance(body, dict):
+        raise _bad("malformed_json", "La demande doit être un objet JSON.")
+    return body
+
+
+def read_session_id(body: dict[str, Any]) -> str:
+    """The checked ``session_id`` of a request body."""
+    session_id = body.get("session_id")
+    if not isinstance(session_id, str) or not SESSION_ID_RE.match(session_id):
+        raise _bad("bad_session", "Identifiant de conversation manquant ou invalide.")
+    return session_id
+
+
+def parse_chat_request(raw: bytes) -> ChatRequest:
+    """Check a ``POST /api/chat`` body; raise a 400 :class:`ApiError` with a French message."""
+    body = read_json_object(raw)
+    session_id = read_session_id(body)
+    text, payload = body.get("text"), body.get("payload")
+    if (text is None) == (payload is None):
+        raise _bad("bad_message", "Envoie soit un texte, soit le choix d'un bouton.")
+    if text is not None:
+        if not isinstance(text, str):
+            raise _bad("bad_message", "Le message doit être du texte.")
+        text = unicodedata.normalize("NFC", text).strip()
+        if not text:
+            raise _bad("empty", "Ton message est vide : écris ta question.")
+        if looks_binary(text):
+            raise _bad("binary", "Ton message contient des caractères illisibles.")
+        if len(text) > MAX_TEXT:
+            raise _bad(
+                "too_long",
+                f"Ton message est trop long ({len(text)} caractères). "
+                f"Écris-le en {MAX_TEXT} caractères maximum, ou en plusieurs fois.",
+            )
+    elif not isinstance(payload, str) or looks_binary(payload) or not PAYLOAD_RE.match(payload):
+        raise _bad("bad_payload", "Ce choix de bouton n'est pas reconnu.")
+    profile = body.get("profile")
+    if profile is not None and profile not in PROFILES:
+        raise _bad("bad_profile", "Le profil doit être « youth » ou « referent ».")
+    mode = body.get("mode") or "widget"
+    if mode not in MODES:
+        raise _bad("bad_mode", "Le mode doit être « widget » ou « totem ».")
+    return ChatRequest(
+        session_id=session_id,
+        text=text,
+        payload=payload if text is None else None,
+        page_url=clean_page_url(body.get("page_url")),
+        profile=profile,
+        mode=mode,
+    )

@@ -1,0 +1,80 @@
+"""What the gateway asks the knowledge base: partners, and the line to call when Rasa is down.
+
+The knowledge API is synchronous (SQLAlchemy); calls run in a worker thread so a slow query never
+blocks the event loop, and partners are cached briefly because every chat message needs one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bot.web.chat_input import PARTNER_ID_RE
+
+FALLBACK_CONTACT_ID = "parcours_metiers"
+
+
+async def _call(function: Callable[..., Any], *args: Any) -> Any:
+    result = await asyncio.to_thread(function, *args)
+    return await result if inspect.isawaitable(result) else result
+
+
+class PartnerDirectory:
+    """Partner lookups and the fallback contact, over a ``knowledge.api.KnowledgeBase``."""
+
+    def __init__(self, knowledge: Any, ttl: float = 60.0) -> None:
+        self.knowledge = knowledge
+        self.ttl = ttl
+        self._cache: dict[str, tuple[float, Any]] = {}
+
+    async def partner(self, partner_id: Any) -> Any | None:
+        """The partner with this id, or ``None`` (unknown, malformed or knowledge base down)."""
+        if self.knowledge is None or not isinstance(partner_id, str):
+            return None
+        if not PARTNER_ID_RE.match(partner_id):
+            return None
+        now = time.monotonic()
+        cached = self._cache.get(partner_id)
+        if cached and cached[0] > now:
+            return cached[1]
+        partner = await _call(self.knowledge.partner, partner_id)
+        if len(self._cache) > 1000:  # ids are checked, but a flood of unknown ones stays bounded
+            self._cache.clear()
+        self._cache[partner_id] = (now + self.ttl, partner)
+        return partner
+
+    async def fallback_text(self) -> str:
+        """What the widget says when Rasa is unreachable, with the Parcours Métiers line."""
+        apology = "Je ne peux pas te répondre pour le moment, désolé."
+        entry = None
+        if self.knowledge is not None:
+            try:
+                entry = await _call(self.knowledge.contact, FALLBACK_CONTACT_ID)
+            except Exception:  # the knowledge base may be down too; the apology still goes out
+                entry = None
+        if entry is None:
+            return f"{apology} Réessaie dans quelques minutes."
+        label = getattr(entry, "label", None) or "la ligne Parcours Métiers"
+        phone = getattr(entry, "phone", None)
+        website = getattr(entry, "website", None)
+        if phone:
+            free = " (appel gratuit)" if getattr(entry, "free", False) else ""
+            hours = getattr(entry, "hours", None)
+            when = f", {hours}" if hours else ""
+            return f"{apology} Pour parler à quelqu'un, appelle le {phone}{free}{when} : {label}."
+        if website:
+            return f"{apology} Tu trouveras de l'aide sur le site de {label} : {website}"
+        return f"{apology} Réessaie dans quelques minutes."
+
+    async def check(self) -> dict[str, Any]:
+        """``{"ok", "detail"}`` for ``/healthz``: can the knowledge base answer a query?"""
+        if self.knowledge is None:
+            return {"ok": False, "detail": "non ouverte"}
+        try:
+            entry = await _call(self.knowledge.contact, FALLBACK_CONTACT_ID)
+        except Exception as exc:  # any driver error means "down" for the health check
+            return {"ok": False, "detail": type(exc).__name__}
+        return {"ok": True, "detail": "ok" if entry else f"ok, sans contact {FALLBACK_CONTACT_ID}"}

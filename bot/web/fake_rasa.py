@@ -1,0 +1,84 @@
+"""A stand-in Rasa server speaking only the REST-channel contract the gateway relies on.
+
+For the gateway's tests, its browser tests until the real stack fixture is used, and for
+measuring the gateway's own overhead (``benchmarks/gateway.py --fake-rasa``). It understands
+nothing: it answers topic payloads with a question and buttons, and echoes typed text with a
+contact line. Its phone number is in the range ARCEP reserves for fiction (01 99 00 …).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from aiohttp import web
+
+RECEIVED_KEY = web.AppKey("received", list)
+DELAY_KEY = web.AppKey("delay", float)
+FICTION_PHONE = "01 99 00 12 34"
+
+
+def answer(message: str, sender: str) -> list[dict[str, Any]]:
+    """The fake bot's reply to ``message``."""
+    if message.startswith("/"):
+        return [
+            {
+                "recipient_id": sender,
+                "text": f"Tu as choisi {message}. Tu as quel âge ?",
+                "buttons": [
+                    {"title": "Moins de 16 ans", "payload": '/inform{"age":"15"}'},
+                    {"title": "16 à 25 ans", "payload": '/inform{"age":"20"}'},
+                ],
+            }
+        ]
+    return [
+        {"recipient_id": sender, "text": f"Tu m'as écrit : {message}"},
+        {
+            "recipient_id": sender,
+            "text": f"Pour en parler, appelle le {FICTION_PHONE} ou va sur https://exemple.fr/aide.",
+        },
+    ]
+
+
+async def _webhook(request: web.Request) -> web.Response:
+    body = await request.json()
+    request.app[RECEIVED_KEY].append(body)
+    if request.app[DELAY_KEY]:
+        await asyncio.sleep(request.app[DELAY_KEY])
+    return web.json_response(answer(str(body["message"]), str(body["sender"])))
+
+
+async def _version(_request: web.Request) -> web.Response:
+    return web.json_response({"version": "fake-rasa"})
+
+
+async def _health(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def create_fake_rasa(delay: float = 0.0) -> web.Application:
+    """The fake Rasa app; ``app[RECEIVED_KEY]`` lists every body it was sent."""
+    app = web.Application()
+    app[RECEIVED_KEY] = []
+    app[DELAY_KEY] = delay
+    app.router.add_post("/webhooks/boussole/webhook", _webhook)
+    app.router.add_post("/webhooks/rest/webhook", _webhook)
+    app.router.add_get("/version", _version)
+    # The action server's health route, so one fake can stand for both services.
+    app.router.add_get("/health", _health)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m bot.web.fake_rasa --port 5005``."""
+    parser = argparse.ArgumentParser(description="faux serveur Rasa (contrat REST seulement)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5005)
+    parser.add_argument("--delay", type=float, default=0.0, help="secondes avant chaque réponse")
+    args = parser.parse_args(argv)
+    web.run_app(create_fake_rasa(args.delay), host=args.host, port=args.port, print=None)
+
+
+if __name__ == "__main__":
+    main()

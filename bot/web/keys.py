@@ -1,0 +1,20 @@
+"""Typed keys of the gateway's application state."""
+
+from __future__ import annotations
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy.engine import Engine
+
+from bot.settings import Settings
+from bot.web.directory import PartnerDirectory
+from bot.web.limits import RateLimiter
+from bot.web.rasa_client import RasaClient
+
+SETTINGS_KEY = web.AppKey("settings", Settings)
+HTTP_KEY = web.AppKey("http", aiohttp.ClientSession)
+RASA_KEY = web.AppKey("rasa", RasaClient)
+PARTNERS_KEY = web.AppKey("partners", PartnerDirectory)
+SESSION_LIMIT_KEY = web.AppKey("session_limit", RateLimiter)
+IP_LIMIT_KEY = web.AppKey("ip_limit", RateLimiter)
+APP_DB_KEY = web.AppKey("app_db", Engine)

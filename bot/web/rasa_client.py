@@ -1,0 +1,49 @@
+"""Talking to the Rasa server and checking the services the gateway depends on."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+
+WEBHOOK_PATH = "/webhooks/boussole/webhook"
+
+
+class RasaUnavailable(Exception):
+    """Rasa could not be reached or did not answer properly."""
+
+
+class RasaClient:
+    """Forwards one user message to Rasa's ``boussole`` REST channel and returns its answer."""
+
+    def __init__(self, session: aiohttp.ClientSession, base_url: str) -> None:
+        self.session = session
+        self.base_url = base_url.rstrip("/")
+
+    async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[Any]:
+        """Rasa's list of bot messages for ``message``; raises :class:`RasaUnavailable`."""
+        body = {"sender": sender, "message": message, "metadata": metadata}
+        try:
+            async with self.session.post(self.base_url + WEBHOOK_PATH, json=body) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+                answer = await response.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        if not isinstance(answer, list):
+            raise RasaUnavailable("Rasa's answer is not a list of messages")
+        return answer
+
+
+async def probe(session: aiohttp.ClientSession, url: str, timeout: float = 3.0) -> dict[str, Any]:
+    """``{"ok": bool, "detail": str}`` for a GET on ``url`` (ok means HTTP 200)."""
+    try:
+        async with session.get(url, timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+            if response.status == 200:
+                data = await response.json(content_type=None)
+                version = data.get("version") if isinstance(data, dict) else None
+                return {"ok": True, "detail": f"version {version}" if version else "ok"}
+            return {"ok": False, "detail": f"HTTP {response.status}"}
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        return {"ok": False, "detail": type(exc).__name__}

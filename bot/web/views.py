@@ -1,0 +1,219 @@
+"""Thin request handlers: checks and wording live in the modules they call."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import aiohttp_jinja2
+import yaml
+from aiohttp import web
+
+from bot.appdb import record_feedback
+from bot.web import access
+from bot.web.chat_input import (
+    MAX_TEXT,
+    PROFILES,
+    parse_chat_request,
+    read_json_object,
+    read_session_id,
+)
+from bot.web.errors import ApiError, unknown_partner
+from bot.web.keys import (
+    APP_DB_KEY,
+    HTTP_KEY,
+    IP_LIMIT_KEY,
+    PARTNERS_KEY,
+    RASA_KEY,
+    SESSION_LIMIT_KEY,
+    SETTINGS_KEY,
+)
+from bot.web.limits import retry_after_header
+from bot.web.masking import mask_personal_data
+from bot.web.messages import takeaway, text_parts, widget_messages
+from bot.web.rasa_client import RasaUnavailable, probe
+
+log = logging.getLogger(__name__)
+
+MESSAGE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,120}$")
+RATINGS = {"up": 1, "down": -1}
+
+
+@lru_cache(maxsize=1)
+def welcome_texts() -> dict[str, Any]:
+    """The welcome wording of ``welcome.yml``, per profile."""
+    return yaml.safe_load(resources.files("bot.web").joinpath("welcome.yml").read_text("utf-8"))
+
+
+def retention_months(days: int) -> int:
+    """How long conversations are kept, in whole months, as the privacy notice says it."""
+    return max(1, round(days / 30.4))
+
+
+def _profile(partner: Any, requested: str | None) -> str:
+    if requested:
+        return requested
+    profile = getattr(partner, "profile", None)
+    return profile if profile in PROFILES else "youth"
+
+
+def _rate_limited(seconds: float) -> ApiError:
+    return ApiError(
+        429,
+        "rate_limited",
+        "Tu envoies beaucoup de messages d'un coup ! Attends quelques secondes puis réessaie.",
+        headers={"Retry-After": retry_after_header(seconds)},
+        extra={"retry_after": float(retry_after_header(seconds))},
+    )
+
+
+def _check_ip(request: web.Request) -> None:
+    wait = request.app[IP_LIMIT_KEY].hit(request.remote or "?")
+    if wait:
+        raise _rate_limited(wait)
+
+
+async def chat(request: web.Request) -> web.Response:
+    """``POST /api/chat?partner=ID``: one user message in, the bot's messages out."""
+    partner = await access.authorize(request)
+    _check_ip(request)
+    message = parse_chat_request(await request.read())
+    wait = request.app[SESSION_LIMIT_KEY].hit(message.session_id)
+    if wait:
+        raise _rate_limited(wait)
+    masked = mask_personal_data(message.text) if message.text is not None else None
+    metadata = {
+        "partner": partner.id,
+        "page_url": message.page_url,
+        "profile": _profile(partner, message.profile),
+        "mode": message.mode,
+    }
+    try:
+        raw = await request.app[RASA_KEY].send(
+            message.session_id, masked.text if masked else message.payload, metadata
+        )
+    except RasaUnavailable as exc:
+        log.warning("Rasa unavailable: %s", exc)
+        text = await request.app[PARTNERS_KEY].fallback_text()
+        raise ApiError(
+            503,
+            "rasa_unavailable",
+            text,
+            extra={"messages": [{"text": text, "parts": text_parts(text)}]},
+        ) from exc
+    messages = widget_messages(raw)
+    stamp = int(time.time() * 1000)
+    for index, bot_message in enumerate(messages):
+        bot_message["id"] = f"{message.session_id}-{stamp}-{index}"
+    body: dict[str, Any] = {
+        "session_id": message.session_id,
+        "user_text": masked.text if masked else None,
+        "masked": bool(masked and masked.changed),
+        "messages": messages,
+    }
+    if message.mode == "totem":
+        body["takeaway"] = takeaway(messages)
+    return web.json_response(body)
+
+
+async def widget_config(request: web.Request) -> web.Response:
+    """``GET /api/config?partner=ID``: what the widget shows before the first message."""
+    partner = await access.authorize(request)
+    settings = request.app[SETTINGS_KEY]
+    requested = request.query.get("profile")
+    profile = _profile(partner, requested if requested in PROFILES else None)
+    texts = welcome_texts()[profile]
+    months = retention_months(settings.log_retention_days)
+    return web.json_response(
+        {
+            "partner": {"id": partner.id, "name": partner.name},
+            "profile": profile,
+            "welcome": {"text": texts["text"], "buttons": texts["topics"]},
+            "privacy": {
+                "text": texts["privacy"].format(months=months),
+                "url": access.own_origin(request) + "/confidentialite",
+            },
+            "max_length": MAX_TEXT,
+            "idle_seconds": settings.totem_idle_seconds,
+        }
+    )
+
+
+async def feedback(request: web.Request) -> web.Response:
+    """``POST /api/feedback?partner=ID``: a thumbs up or down on one bot message."""
+    partner = await access.authorize(request)
+    _check_ip(request)
+    body = read_json_object(await request.read())
+    session_id = read_session_id(body)
+    rating = RATINGS.get(body.get("rating"))
+    message_id = body.get("message_id")
+    if rating is None:
+        raise ApiError(400, "bad_rating", "L'avis doit être « up » ou « down ».")
+    if not isinstance(message_id, str) or not MESSAGE_ID_RE.match(message_id):
+        raise ApiError(400, "bad_message_id", "Ce message n'est pas reconnu.")
+    await asyncio.to_thread(
+        record_feedback,
+        request.app[APP_DB_KEY],
+        session_id=session_id,
+        message_id=message_id,
+        rating=rating,
+        partner_id=partner.id,
+    )
+    return web.json_response({"ok": True, "message": "Merci pour ton avis !"})
+
+
+async def preflight(request: web.Request) -> web.Response:
+    """CORS preflight of the API: 204 with the CORS headers for an allowed origin."""
+    await access.authorize(request)
+    return web.Response(status=204)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """``GET /healthz``: state of Rasa, the action server and the knowledge base."""
+    settings = request.app[SETTINGS_KEY]
+    http = request.app[HTTP_KEY]
+    rasa, actions, knowledge = await asyncio.gather(
+        probe(http, settings.rasa_base_url.rstrip("/") + "/version"),
+        probe(http, f"http://{settings.host}:{settings.action_port}/health"),
+        request.app[PARTNERS_KEY].check(),
+    )
+    services = {"rasa": rasa, "actions": actions, "knowledge": knowledge}
+    healthy = all(s["ok"] for s in services.values())
+    return web.json_response(
+        {"status": "ok" if healthy else "degraded", "services": services},
+        status=200 if healthy else 503,
+    )
+
+
+async def _page_partner(request: web.Request, default: str | None = None) -> Any:
+    partner_id = request.query.get("partner", default)
+    partner = await request.app[PARTNERS_KEY].partner(partner_id)
+    if partner is None:
+        raise unknown_partner()
+    return partner
+
+
+@aiohttp_jinja2.template("demo.html")
+async def demo(request: web.Request) -> dict[str, Any]:
+    """``/demo``: a sample partner page with the one-line embed, and the widget on it."""
+    partner = await _page_partner(request, request.app[SETTINGS_KEY].demo_partner)
+    return {"partner": partner, "base": access.own_origin(request)}
+
+
+@aiohttp_jinja2.template("totem.html")
+async def totem(request: web.Request) -> dict[str, Any]:
+    """``/totem?partner=ID``: the full-screen kiosk for a shared touch screen."""
+    partner = await _page_partner(request)
+    return {"partner": partner, "idle_seconds": request.app[SETTINGS_KEY].totem_idle_seconds}
+
+
+@aiohttp_jinja2.template("confidentialite.html")
+async def privacy(request: web.Request) -> dict[str, Any]:
+    """``/confidentialite``: what Boussole keeps, for how long, and why."""
+    days = request.app[SETTINGS_KEY].log_retention_days
+    return {"days": days, "months": retention_months(days)}

@@ -1,0 +1,65 @@
+"""The gateway's pages and embed files, read as a browser would get them."""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup
+
+from bot.web.routes import STATIC_DIR
+
+
+def soup(text: str) -> BeautifulSoup:
+    return BeautifulSoup(text, "html.parser")
+
+
+async def test_demo_shows_the_one_line_embed_and_loads_the_widget(fake_rasa, make_gateway):
+    client = await make_gateway(fake_rasa.port, demo_partner="partenaire_test")
+    response = await client.get("/demo")
+    assert response.status == 200
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    page = soup(await response.text())
+    base = f"http://{client.host}:{client.port}"
+    assert page.find("code", string=lambda s: s and "widget.js" in s).get_text() == (
+        f'<script src="{base}/widget.js" data-partner="partenaire_test" defer></script>'
+    )
+    script = page.find("script", src=f"{base}/widget.js")
+    assert script["data-partner"] == "partenaire_test"
+    assert page.html["lang"] == "fr"
+
+
+async def test_totem_page_has_the_idle_timeout_and_partner(fake_rasa, make_gateway):
+    client = await make_gateway(fake_rasa.port, totem_idle_seconds=7)
+    page = soup(await (await client.get("/totem?partner=partenaire_test")).text())
+    script = page.find("script", src="/widget.js")
+    assert script["data-mode"] == "totem"
+    assert script["data-idle-seconds"] == "7"
+    assert page.find(id=script["data-mount"]) is not None
+
+
+async def test_totem_for_an_unknown_partner_is_a_french_403_page(gateway):
+    response = await gateway.get("/totem?partner=inconnu")
+    assert response.status == 403
+    assert "partenaire de Boussole" in soup(await response.text()).main.get_text()
+
+
+async def test_privacy_page_says_how_long(gateway):
+    page = soup(await (await gateway.get("/confidentialite")).text())
+    assert "395 jours" in page.get_text()
+
+
+async def test_widget_files_are_served_locally(gateway):
+    js = await gateway.get("/widget.js")
+    assert js.status == 200
+    assert "javascript" in js.headers["Content-Type"]
+    css = await gateway.get("/widget.css")
+    assert css.status == 200 and "text/css" in css.headers["Content-Type"]
+
+
+def test_widget_never_inserts_html():
+    # User and bot text must only ever reach the DOM as text.
+    source = (STATIC_DIR / "widget.js").read_text(encoding="utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in source
+    # Nothing loaded from a CDN: the only absolute address is the placeholder in the comment.
+    assert re.findall(r"https?://[\w.-]+", source) == ["https://GATEWAY"]

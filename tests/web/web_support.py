@@ -1,0 +1,53 @@
+"""Shared helpers of the gateway tests (a module of its own: conftest files are not importable)."""
+
+from __future__ import annotations
+
+import socket
+
+from knowledge.models import ContactEntry, Partner
+
+PARTNER_ORIGIN = "https://partenaire.example"
+# Fiction-range number (ARCEP): the fallback must come from the knowledge base, whatever it says.
+FALLBACK_PHONE = "01 99 00 56 78"
+
+
+class StandInKnowledge:
+    """The two ``KnowledgeBase`` methods the gateway calls, over fixed test entries."""
+
+    def __init__(self) -> None:
+        self.partners = {
+            "partenaire_test": Partner(
+                id="partenaire_test",
+                name="Partenaire de test",
+                allowed_origins=(PARTNER_ORIGIN,),
+                default_commune="76540",
+                profile="youth",
+            ),
+            "structure_referent": Partner(
+                id="structure_referent",
+                name="Structure référente",
+                allowed_origins=(),
+                profile="referent",
+            ),
+        }
+        self.contacts = {
+            "parcours_metiers": ContactEntry(
+                id="parcours_metiers",
+                label="Ligne de test",
+                phone=FALLBACK_PHONE,
+                free=True,
+            )
+        }
+
+    def partner(self, partner_id: str) -> Partner | None:
+        return self.partners.get(partner_id)
+
+    def contact(self, contact_id: str) -> ContactEntry | None:
+        return self.contacts.get(contact_id)
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
