@@ -1,7 +1,8 @@
 """Helpers shared by the content checks: load the editorial YAML files and the shared vocabularies.
 
-Kept apart from the KB engine on purpose: these checks read the files the way a staff member writes
-them (plain PyYAML), so they still run when the engine is broken or being rewritten.
+These checks read the files the way a staff member writes them (plain PyYAML), apart from the KB
+engine's reader, so a content mistake is reported even when the engine is being changed; only the
+shared vocabularies come from the engine, where they are declared once.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from knowledge import sources
+
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "knowledge" / "data"
 README = ROOT / "knowledge" / "README.md"
@@ -31,31 +34,10 @@ CONTENT_FILES: dict[str, str] = {
 }
 OPERATOR_DIR = DATA / "operators"
 
-NEEDS = {"metiers", "formation", "alternance", "emploi", "jeunesse", "orientation"}
-SITUATIONS = {
-    "lyceen",
-    "etudiant",
-    "demandeur_emploi",
-    "salarie",
-    "sans_activite",
-    "decrocheur",
-    "apprenti",
-    "parent",
-    "referent",
-    "handicap",
-}
-OPERATOR_TYPES = {
-    "mission_locale",
-    "info_jeunes",
-    "cio",
-    "france_travail",
-    "cap_emploi",
-    "e2c",
-    "epide",
-    "aom",
-    "partner",
-    "region",
-}
+# Sets, for subset checks, of the vocabularies declared once in the engine.
+NEEDS = frozenset(sources.NEEDS)
+SITUATIONS = frozenset(sources.SITUATIONS)
+OPERATOR_TYPES = frozenset(sources.OPERATOR_TYPES)
 DEPARTEMENTS = {"14", "27", "50", "61", "76"}
 TODAY = dt.date(2026, 11, 28)
 

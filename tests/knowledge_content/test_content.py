@@ -287,6 +287,16 @@ def test_safeguarding_numbers_and_parcours_metiers_line():
     assert "olympiades.normandie.fr" in CONTACTS["parcours_metiers"]["source"]
 
 
+def test_national_directories_for_people_outside_normandy():
+    """Someone outside Normandy is sent to these directories: each must open a real page."""
+    for contact_id in (
+        "annuaire_missions_locales",
+        "annuaire_info_jeunes",
+        "annuaire_service_public",
+    ):
+        assert CONTACTS[contact_id]["website"].startswith("https://"), contact_id
+
+
 @pytest.mark.parametrize("contact", list(CONTACTS.values()), ids=list(CONTACTS))
 def test_contact_entry_is_well_formed(contact):
     assert contact["phone"] is None or PHONE.match(contact["phone"]), contact["phone"]
