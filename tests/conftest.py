@@ -81,3 +81,13 @@ def live_stack(tmp_path_factory):
     stack.start()
     yield stack
     stack.stop()
+
+
+@pytest.fixture(scope="session")
+def knowledge_db_url(tmp_path_factory) -> str:
+    """The real knowledge/data loaded once into a throw-away SQLite file."""
+    from knowledge.loader import load
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('knowledge') / 'knowledge.sqlite3'}"
+    load(url)
+    return url

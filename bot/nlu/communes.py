@@ -1,0 +1,148 @@
+"""NLU component that turns place mentions into INSEE codes, with the knowledge base's resolver.
+
+DIET learns *where* a commune is mentioned; the resolver knows *which* commune it is, forgives
+typos, reads postcodes and former communes, and finds mentions DIET missed. After this component:
+
+- a `commune` entity naming one commune has the INSEE code as ``value`` (``name`` holds the
+  official name);
+- an ambiguous one (homonyms, a postcode shared by several communes) keeps the typed text as
+  ``value`` and lists the INSEE codes in ``candidates``, best first;
+- one that names no Normandy commune keeps the typed text and an empty ``candidates`` list, so
+  the dialogue can say Boussole covers Normandy.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from knowledge.models import CommuneMatch
+
+logger = logging.getLogger(__name__)
+
+COMMUNE = "commune"
+# A best candidate this far above the next one is taken as the commune meant.
+DEFAULT_MARGIN = 0.05
+# Enough to show the dialogue's buttons and narrow by département; keeps trackers small.
+MAX_CANDIDATES = 10
+
+
+def pick_commune(candidates: list[CommuneMatch], margin: float = DEFAULT_MARGIN) -> str | None:
+    """The INSEE code meant when one candidate clearly wins, else ``None``."""
+    if not candidates:
+        return None
+    if len(candidates) == 1 or candidates[0].score - candidates[1].score >= margin:
+        return candidates[0].insee
+    return None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class CommuneEntityResolver(GraphComponent):
+    """Resolves `commune` entities to INSEE codes and adds the mentions DIET missed."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"margin": DEFAULT_MARGIN, "knowledge_db_url": None}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self._margin = float(config.get("margin", DEFAULT_MARGIN))
+        self._url = config.get("knowledge_db_url")
+        self._kb = None
+        self._unavailable = False
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CommuneEntityResolver:
+        return cls(config)
+
+    def _knowledge(self):
+        """The knowledge base, opened on first use; ``None`` (logged once) when not loaded."""
+        if self._kb is None and not self._unavailable:
+            from knowledge.api import KnowledgeBase
+
+            try:
+                self._kb = KnowledgeBase.from_url(self._url)
+            except Exception:  # the bot still answers, only without INSEE codes
+                self._unavailable = True
+                logger.exception(
+                    "Knowledge base unavailable: commune entities stay as typed. "
+                    "Run `python -m bot kb load`."
+                )
+        return self._kb
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Resolve and complete the `commune` entities of each message."""
+        kb = self._knowledge()
+        if kb is None:
+            return messages
+        for message in messages:
+            text = message.get(TEXT)
+            if text:
+                message.set(ENTITIES, self._entities(kb, text, message.get(ENTITIES, [])))
+        return messages
+
+    def _entities(self, kb, text: str, entities: list[dict]) -> list[dict]:
+        mentions = kb.find_mentions(text)
+        result: list[dict] = []
+        for entity in entities:
+            if entity.get(ENTITY_ATTRIBUTE_TYPE) != COMMUNE:
+                result.append(entity)
+                continue
+            start, end = entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END]
+            overlapping = [m for m in mentions if m.start < end and start < m.end]
+            if overlapping:
+                candidates = _merge(c for m in overlapping for c in m.candidates)
+            else:
+                candidates = kb.resolve_commune(text[start:end])
+            result.append(self._resolved(dict(entity), text[start:end], candidates))
+        taken = [(e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END]) for e in result]
+        for mention in mentions:
+            if any(mention.start < end and start < mention.end for start, end in taken):
+                continue
+            entity = {
+                ENTITY_ATTRIBUTE_TYPE: COMMUNE,
+                ENTITY_ATTRIBUTE_START: mention.start,
+                ENTITY_ATTRIBUTE_END: mention.end,
+                EXTRACTOR: self.__class__.__name__,
+            }
+            result.append(self._resolved(entity, mention.text, list(mention.candidates)))
+        return sorted(result, key=lambda e: e[ENTITY_ATTRIBUTE_START])
+
+    def _resolved(self, entity: dict, typed: str, candidates: list[CommuneMatch]) -> dict:
+        insee = pick_commune(candidates, self._margin)
+        entity["processors"] = [*entity.get("processors", []), self.__class__.__name__]
+        if insee:
+            entity[ENTITY_ATTRIBUTE_VALUE] = insee
+            entity["name"] = candidates[0].name
+        else:
+            entity[ENTITY_ATTRIBUTE_VALUE] = typed
+            entity["candidates"] = [c.insee for c in candidates[:MAX_CANDIDATES]]
+        return entity
+
+
+def _merge(candidates) -> list[CommuneMatch]:
+    best: dict[str, CommuneMatch] = {}
+    for c in candidates:
+        if c.insee not in best or best[c.insee].score < c.score:
+            best[c.insee] = c
+    return sorted(best.values(), key=lambda c: -c.score)
