@@ -1,0 +1,336 @@
+"""The forms' validation: ask only what the routing needs and the conversation has not given.
+
+Both forms (finding a contact, checking eligibility for a scheme) collect the same profile —
+commune, age, situation — so the extraction and validation of those slots live in one abstract
+class, :class:`ProfileValidation`; each form only says which slots it needs.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
+from rasa_sdk.types import DomainDict
+
+from actions.base import BoussoleFormValidation
+from actions.render import button, contact_entry_text, intent_payload, parcours_metiers_text
+from actions.schemes import offer_closest_schemes
+from actions.understanding import (
+    answers_question,
+    is_cancel,
+    is_refusal,
+    is_valid_age,
+    latest_intent,
+    latest_text,
+    parse_age,
+)
+
+NEEDS = ("metiers", "formation", "alternance", "emploi", "jeunesse", "orientation")
+SITUATIONS = (
+    "lyceen",
+    "etudiant",
+    "demandeur_emploi",
+    "salarie",
+    "sans_activite",
+    "decrocheur",
+    "apprenti",
+    "parent",
+    "referent",
+    "handicap",
+)
+CRITERIA = ("age", "situation")
+# The need each topical question is about.
+INTENT_NEEDS = {
+    "ask_job_info": "metiers",
+    "ask_training": "formation",
+    "ask_apprenticeship": "alternance",
+    "ask_job_search": "emploi",
+    "ask_youth_offer": "jeunesse",
+    "ask_orientation": "orientation",
+}
+# Questions whose answer is this very search: asked mid-form, they change its topic. The other
+# topical questions (a job, the youth offer) are answered apart, then the form resumes.
+SEARCH_INTENTS = ("ask_training", "ask_apprenticeship", "ask_job_search", "ask_orientation")
+# Button payload for "my commune is not in this list".
+OTHER_COMMUNE = "autre"
+MAX_COMMUNE_BUTTONS = 5
+# contacts.yml entries to give someone who lives outside Normandy.
+NATIONAL_DIRECTORIES = (
+    "annuaire_missions_locales",
+    "annuaire_info_jeunes",
+    "annuaire_service_public",
+)
+# Slots whose question a refusal ("jsp", "non") answers: the form goes on without them.
+SKIPPABLE = ("age", "situation")
+_INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+# A resolver candidate this far ahead of the next one is taken as the commune meant; closer ones
+# (homonyms, communes sharing a postcode, two equally likely typos) are offered as buttons.
+_CLEAR_LEAD = 0.05
+
+
+def choose_commune(matches: list[Any]) -> list[Any]:
+    """The candidates worth showing: the one meant, or the tied best ones (homonyms, postcode)."""
+    if not matches:
+        return []
+    best = matches[0].score
+    close = [m for m in matches if best - m.score < _CLEAR_LEAD]
+    return close
+
+
+class ProfileValidation(BoussoleFormValidation, ABC):
+    """Extraction and validation of ``commune``, ``age`` and ``situation`` for any form."""
+
+    # --- stopping -------------------------------------------------------------------------
+
+    def _stop(self, dispatcher: CollectingDispatcher, slot: str) -> dict[str, Any]:
+        dispatcher.utter_message(response="utter_search_stopped")
+        return {slot: None, "search_stopped": True}
+
+    def _declined(self, tracker: Tracker, criterion: str) -> list[str]:
+        declined = list(tracker.get_slot("declined_criteria") or [])
+        if criterion not in declined:
+            declined.append(criterion)
+        return declined
+
+    # --- extraction of free-text answers --------------------------------------------------
+    # The NLU fills these slots from entities; when the form asked and the answer carries no
+    # entity ("louvier", "jsp", "stop"), the raw text is validated below.
+
+    def _free_answer(self, tracker: Tracker, slot: str) -> dict[str, Any]:
+        if not answers_question(tracker, slot):
+            return {}
+        if any(e.get("entity") == slot for e in tracker.latest_message.get("entities", [])):
+            return {}
+        text = latest_text(tracker)
+        if latest_intent(tracker) == "deny" and slot not in SKIPPABLE:
+            # "non" to "dans quelle commune ?" is no commune: the stop rule handles it.
+            return {}
+        if not text and latest_intent(tracker) != "deny":
+            return {}
+        return {slot: text or "non"}
+
+    async def extract_topic(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The need from the question that opened the form, a topic button, or a change of mind."""
+        intent = latest_intent(tracker)
+        need = INTENT_NEEDS.get(intent or "")
+        if need is None:
+            return {}
+        asked = tracker.get_slot("requested_slot")
+        if asked in (None, "topic") or intent in SEARCH_INTENTS:
+            return {"topic": need}
+        return {}
+
+    async def extract_commune(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to "dans quelle commune ?" when the NLU found no commune in it."""
+        return self._free_answer(tracker, "commune")
+
+    async def extract_age(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to "quel âge as-tu ?" when the NLU found no age in it."""
+        return self._free_answer(tracker, "age")
+
+    async def extract_situation(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to "quelle est ta situation ?" when the NLU found none in it."""
+        return self._free_answer(tracker, "situation")
+
+    # --- validation -----------------------------------------------------------------------
+
+    async def validate_commune(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """INSEE code as is; text through the resolver: one → confirm, several → buttons."""
+        text = str(value or "").strip()
+        if is_cancel(text):
+            return self._stop(dispatcher, "commune")
+        if text == OTHER_COMMUNE:
+            dispatcher.utter_message(response="utter_ask_commune_name")
+            return {"commune": None}
+        if is_refusal(text):
+            dispatcher.utter_message(
+                response="utter_commune_declined", parcours_metiers=parcours_metiers_text()
+            )
+            return {"commune": None, "search_stopped": True}
+        # A code the NLU or a button put there is an INSEE code; typed, it is a postcode.
+        if _INSEE.match(text) and text not in latest_text(tracker):
+            commune = self.kb.commune(text)
+            if commune is not None:
+                dispatcher.utter_message(
+                    response="utter_commune_noted",
+                    commune=commune.name,
+                    departement=self._departement_name(commune.departement),
+                )
+                return {"commune": commune.insee}
+        candidates = choose_commune(self.kb.resolve_commune(text, limit=MAX_COMMUNE_BUTTONS + 1))
+        if len(candidates) == 1:
+            match = candidates[0]
+            if match.matched.startswith("former_commune"):
+                dispatcher.utter_message(
+                    response="utter_commune_noted_former",
+                    typed=text,
+                    commune=match.name,
+                    departement=self._departement_name(match.departement),
+                )
+            else:
+                dispatcher.utter_message(
+                    response="utter_commune_noted",
+                    commune=match.name,
+                    departement=self._departement_name(match.departement),
+                )
+            return {"commune": match.insee}
+        if candidates:
+            buttons = [
+                button(
+                    f"{m.name} ({self._departement_name(m.departement)})",
+                    intent_payload("inform", commune=m.insee),
+                )
+                for m in candidates[:MAX_COMMUNE_BUTTONS]
+            ]
+            buttons.append(button("Une autre commune", intent_payload("inform", commune="autre")))
+            dispatcher.utter_message(response="utter_commune_choose", typed=text, buttons=buttons)
+            return {"commune": None}
+        return self._outside_normandy(dispatcher, text)
+
+    def _outside_normandy(self, dispatcher: CollectingDispatcher, text: str) -> dict[str, Any]:
+        directories = [
+            entry for entry in (self.kb.contact(i) for i in NATIONAL_DIRECTORIES) if entry
+        ]
+        lines = "\n".join(f"• {contact_entry_text(e)}" for e in directories)
+        dispatcher.utter_message(
+            response="utter_commune_outside_normandy", typed=text, directories=lines
+        )
+        return {"commune": None, "search_stopped": True}
+
+    def _departement_name(self, code: str) -> str:
+        departement = self.kb.departement(code)
+        return departement.name if departement else code
+
+    async def validate_age(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Digits from 11 to 99; a refusal is accepted and the age is no longer asked."""
+        text = str(value or "").strip()
+        if is_cancel(text):
+            return self._stop(dispatcher, "age")
+        age = parse_age(value)
+        if is_valid_age(age):
+            return {"age": age}
+        if age is None and is_refusal(text, latest_intent(tracker)):
+            dispatcher.utter_message(response="utter_age_declined")
+            return {"age": None, "declined_criteria": self._declined(tracker, "age")}
+        dispatcher.utter_message(response="utter_age_invalid")
+        return {"age": None}
+
+    async def validate_situation(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """One of the shared situation ids; a refusal is accepted like for the age."""
+        text = str(value or "").strip()
+        if text in SITUATIONS:
+            return {"situation": text}
+        if is_cancel(text):
+            return self._stop(dispatcher, "situation")
+        if is_refusal(text, latest_intent(tracker)):
+            return {"situation": None, "declined_criteria": self._declined(tracker, "situation")}
+        dispatcher.utter_message(response="utter_situation_invalid")
+        return {"situation": None}
+
+    async def validate_topic(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """One of the shared needs (set from the intent of the question)."""
+        return {"topic": value if value in NEEDS else None}
+
+    async def next_requested_slot(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventType:
+        """Always say which slot comes next (rasa_sdk leaves it to Rasa when the lists match)."""
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        missing = (slot for slot in required if tracker.slots.get(slot) is None)
+        return SlotSet(REQUESTED_SLOT, next(missing, None))
+
+    def _criteria(self, tracker: Tracker, needed: list[str] | tuple[str, ...]) -> list[str]:
+        declined = tracker.get_slot("declined_criteria") or []
+        return [c for c in CRITERIA if c in needed and c not in declined]
+
+
+class ValidateContactForm(ProfileValidation):
+    """``contact_form``: topic, commune, then the age and situation the routing rules need."""
+
+    def name(self) -> str:
+        return "validate_contact_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Topic and commune always; age and situation only if the rules for the topic use them."""
+        if tracker.get_slot("search_stopped"):
+            return []
+        topic = tracker.get_slot("topic")
+        if topic not in NEEDS:
+            return ["topic", "commune"]
+        return ["topic", "commune", *self._criteria(tracker, self.kb.required_criteria(topic))]
+
+
+class ValidateEligibilityForm(ProfileValidation):
+    """``eligibility_form``: the scheme, then whatever its conditions still miss."""
+
+    def name(self) -> str:
+        return "validate_eligibility_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """The scheme, then the criteria ``check_eligibility`` reports missing (not declined)."""
+        if tracker.get_slot("search_stopped"):
+            return []
+        scheme = self.kb.get_scheme(tracker.get_slot("scheme") or "")
+        if scheme is None:
+            return ["scheme"]
+        check = self.kb.check_eligibility(
+            scheme,
+            age=tracker.get_slot("age"),
+            situation=tracker.get_slot("situation"),
+            commune=tracker.get_slot("commune"),
+        )
+        missing = [m for m in check.missing if m in ("commune", *CRITERIA)]
+        declined = tracker.get_slot("declined_criteria") or []
+        return ["scheme", *[m for m in missing if m not in declined]]
+
+    async def extract_scheme(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to "de quel dispositif parles-tu ?" when the NLU found none in it."""
+        return self._free_answer(tracker, "scheme")
+
+    async def validate_scheme(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A known scheme id or alias; otherwise the closest schemes as buttons."""
+        text = str(value or "").strip()
+        if is_cancel(text):
+            return self._stop(dispatcher, "scheme")
+        scheme = self.kb.get_scheme(text)
+        if scheme is not None:
+            return {"scheme": scheme.id}
+        offer_closest_schemes(self.kb, dispatcher, text, intent="ask_eligibility")
+        return {"scheme": None}

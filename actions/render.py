@@ -1,0 +1,140 @@
+"""How knowledge-base records are put into words for the person.
+
+Facts (names, addresses, numbers, hours, links) come from the knowledge base; this module only
+lays them out, in one place, so that every action shows a place or a phone line the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import unicodedata
+from typing import Any
+
+from actions.knowledge_access import knowledge_base
+
+logger = logging.getLogger(__name__)
+
+PARCOURS_METIERS = "parcours_metiers"
+# What to say when even the knowledge base cannot tell the number (it is content, never code).
+_PARCOURS_METIERS_UNKNOWN = "la ligne gratuite Parcours Métiers de la Région Normandie"
+# Last entries read from contacts.yml, so that an apology or a safeguarding answer can still give
+# the numbers while the knowledge base is down.
+_known_contacts: dict[str, Any] = {}
+
+OPERATOR_TYPE_LABELS = {
+    "mission_locale": "la Mission Locale",
+    "info_jeunes": "le Point Information Jeunesse",
+    "cio": "le CIO (centre d'information et d'orientation)",
+    "france_travail": "France Travail",
+    "cap_emploi": "Cap emploi",
+    "e2c": "l'École de la 2e Chance",
+    "epide": "l'EPIDE",
+    "aom": "l'Agence de l'Orientation et des Métiers",
+    "partner": "une structure du réseau de proximité",
+    "region": "la Région Normandie",
+}
+
+
+def value(record: Any, key: str, default: Any = None) -> Any:
+    """``record.key`` for dataclasses, ``record[key]`` for mappings (nested YAML blocks)."""
+    if record is None:
+        return default
+    if isinstance(record, dict):
+        return record.get(key, default)
+    return getattr(record, key, default)
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, single-spaced text, to compare what people type with a word list."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return " ".join(plain.split())
+
+
+def contact_entry_text(entry: Any) -> str:
+    """One line for a phone line or directory of contacts.yml: label, number, hours, site."""
+    parts = [value(entry, "label") or ""]
+    phone = value(entry, "phone")
+    if phone:
+        parts.append(f" : {phone}")
+        if value(entry, "free"):
+            parts.append(" (appel gratuit)")
+    hours = value(entry, "hours")
+    if hours:
+        parts.append(f", {hours}")
+    website = value(entry, "website")
+    if website:
+        parts.append(f" — {website}")
+    return "".join(parts)
+
+
+def contact_entry(contact_id: str, safe: bool = False) -> Any:
+    """The contacts.yml entry ``contact_id`` (``None`` if absent).
+
+    With ``safe=True`` a failing knowledge base gives the entry last read by this process
+    (``None`` if never read) instead of raising: used where silence is not an option.
+    """
+    try:
+        entry = knowledge_base().contact(contact_id)
+    except Exception:
+        if not safe:
+            raise
+        logger.warning("knowledge base unavailable for contact %s", contact_id, exc_info=True)
+        return _known_contacts.get(contact_id)
+    if entry is None:
+        logger.error("contacts.yml has no %r entry", contact_id)
+    else:
+        _known_contacts[contact_id] = entry
+    return entry
+
+
+def parcours_metiers_text(safe: bool = False) -> str:
+    """The free Parcours Métiers line as a sentence fragment, from the knowledge base."""
+    entry = contact_entry(PARCOURS_METIERS, safe=safe)
+    return contact_entry_text(entry) if entry else _PARCOURS_METIERS_UNKNOWN
+
+
+def operator_types_text(types: Any) -> str:
+    """ "la Mission Locale ou France Travail" for a list of operator types."""
+    labels = [OPERATOR_TYPE_LABELS.get(t, t) for t in types or ()]
+    if len(labels) <= 1:
+        return "".join(labels)
+    return ", ".join(labels[:-1]) + " ou " + labels[-1]
+
+
+def operator_card(operator: Any, reason: str | None = None, town: str | None = None) -> str:
+    """A place to go: name, address, phone, website, opening hours when known, and why it fits."""
+    lines = [value(operator, "name")]
+    address = value(operator, "address")
+    if address:
+        lines.append(f"📍 {address}, {value(operator, 'postcode') or ''} {town or ''}".rstrip(", "))
+    phone = value(operator, "phone")
+    if phone:
+        lines.append(f"📞 {phone}")
+    website = value(operator, "website")
+    if website:
+        lines.append(f"🌐 {website}")
+    hours = value(operator, "opening_hours")
+    if hours:
+        lines.append(f"🕒 {hours}")
+    if not (address or phone or website):
+        lines.append(
+            "Coordonnées en cours de vérification : cherche son nom sur l'annuaire "
+            "service-public.fr ou appelle la ligne Parcours Métiers ci-dessous."
+        )
+    if reason:
+        lines.append(f"Pourquoi : {reason}")
+    return "\n".join(lines)
+
+
+def button(title: str, payload: str) -> dict[str, str]:
+    """A quick-reply button."""
+    return {"title": title, "payload": payload}
+
+
+def intent_payload(intent: str, **entities: Any) -> str:
+    """A button payload that triggers ``intent`` with ``entities`` (Rasa's ``/intent{...}``)."""
+    if not entities:
+        return f"/{intent}"
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}"

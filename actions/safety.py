@@ -1,0 +1,104 @@
+"""Never a dead end: safeguarding numbers first, and a fallback that does not repeat itself."""
+
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+from pathlib import Path
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.base import BoussoleAction
+from actions.render import button, contact_entry, contact_entry_text, parcours_metiers_text
+
+DISTRESS_CONTACTS = ("distress_3114", "distress_119", "distress_3018", "fil_sante_jeunes")
+INTENT_LABELS = Path(__file__).resolve().parent.parent / "data" / "intent_labels.csv"
+# Intents that are not a topic one could offer as "did you mean…?".
+_NOT_TOPICS = {
+    "nlu_fallback",
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "bot_challenge",
+    "out_of_scope",
+    "insult",
+    "inform",
+}
+MAX_SUGGESTIONS = 3
+# Actions Rasa runs around every message, which say nothing to the person.
+_BOOKKEEPING = {"action_listen", "action_extract_slots", "action_session_start", None}
+FALLBACK_ACTION = "action_boussole_fallback"
+
+
+@lru_cache(maxsize=1)
+def intent_labels() -> dict[str, str]:
+    """French label of each intent (data/intent_labels.csv, shared with the console)."""
+    with INTENT_LABELS.open(encoding="utf-8") as handle:
+        return {row["intent"]: row["label"] for row in csv.DictReader(handle)}
+
+
+class ActionDistress(BoussoleAction):
+    """Immediate safeguarding answer with the national numbers, even in the middle of a form."""
+
+    def name(self) -> str:
+        return "action_distress"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        # safe=True: the last numbers read are still given if the knowledge base is down.
+        entries = [contact_entry(i, safe=True) for i in DISTRESS_CONTACTS]
+        lines = "\n".join(f"• {contact_entry_text(e)}" for e in entries if e)
+        dispatcher.utter_message(response="utter_distress", lines=lines)
+        if tracker.active_loop.get("name"):
+            dispatcher.utter_message(response="utter_distress_resume")
+        return []
+
+
+class ActionBoussoleFallback(BoussoleAction):
+    """Low confidence: first the likely topics as buttons; then a human line and a local search.
+
+    "Je ne suis pas sûr de comprendre" is said at most once in a row: a second unclear message
+    gets the Parcours Métiers line and the contact search instead.
+    """
+
+    def name(self) -> str:
+        return FALLBACK_ACTION
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if self._second_in_a_row(tracker):
+            dispatcher.utter_message(
+                response="utter_fallback_human",
+                parcours_metiers=parcours_metiers_text(),
+                buttons=[
+                    button("Trouver un lieu près de chez moi", "/find_local_contact"),
+                    button("Parler à quelqu'un", "/request_human"),
+                ],
+            )
+            return []
+        labels = intent_labels()
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        likely = [
+            r["name"]
+            for r in ranking
+            if r.get("name") not in _NOT_TOPICS and r.get("name") in labels
+        ][:MAX_SUGGESTIONS]
+        buttons = [button(labels[name], f"/{name}") for name in likely]
+        buttons.append(button(labels["find_local_contact"], "/find_local_contact"))
+        dispatcher.utter_message(response="utter_fallback_topics", buttons=buttons)
+        return []
+
+    @staticmethod
+    def _second_in_a_row(tracker: Tracker) -> bool:
+        """Whether the bot's previous answer was already this fallback."""
+        for event in reversed(tracker.events):
+            if event.get("event") == "action" and event.get("name") not in _BOOKKEEPING:
+                return event.get("name") == FALLBACK_ACTION
+        return False

@@ -1,0 +1,248 @@
+"""Schemes (dispositifs): what they are, who they are for, whether they pay, and who confirms."""
+
+from __future__ import annotations
+
+from abc import ABC
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.base import BoussoleAction
+from actions.render import button, intent_payload, operator_types_text, value
+from actions.understanding import is_referent, latest_text
+
+YOUTH_OFFER = "atouts_normandie"
+ELIGIBILITY_LABELS = {
+    "yes": "utter_eligibility_yes",
+    "no": "utter_eligibility_no",
+    "probably": "utter_eligibility_probably",
+    "unknown": "utter_eligibility_unknown",
+}
+
+
+def offer_closest_schemes(kb: Any, dispatcher: CollectingDispatcher, text: str, intent: str):
+    """ "Je ne connais pas ce dispositif": the closest ones as buttons for ``intent``."""
+    closest = kb.search_schemes(text, limit=5) if text else []
+    buttons = [button(s.name, intent_payload(intent, scheme=s.id)) for s in closest]
+    dispatcher.utter_message(response="utter_scheme_unknown", buttons=buttons)
+
+
+def ages_text(audience: Any) -> str:
+    """ "de 16 à 25 ans", "à partir de 18 ans", "" (no age limit)."""
+    low, high = value(audience, "age_min"), value(audience, "age_max")
+    if low and high:
+        return f"de {low} à {high} ans"
+    if low:
+        return f"à partir de {low} ans"
+    if high:
+        return f"jusqu'à {high} ans"
+    return ""
+
+
+def money_text(scheme: Any) -> str:
+    """Whether the person is paid, and how much, exactly as far as the data says."""
+    money = value(scheme, "money")
+    paid, amount = value(money, "paid"), value(money, "amount")
+    if paid is True:
+        return (
+            f"💶 Oui, il y a de l'argent à la clé : {amount}."
+            if amount
+            else ("💶 Oui, tu reçois de l'argent, le montant dépend de ta situation.")
+        )
+    if paid is False:
+        return "💶 Tu ne reçois pas d'argent avec ce dispositif, mais il est gratuit pour toi."
+    return "💶 Je n'ai pas d'information fiable sur une rémunération pour ce dispositif."
+
+
+def scheme_details_for_referents(scheme: Any) -> str:
+    """Conditions, operators and verification date, for referents of partner structures."""
+    audience = value(scheme, "audience")
+    situations = ", ".join(value(audience, "situations") or ()) or "toutes"
+    residence = ", ".join(value(audience, "residence") or ()) or "non précisée"
+    verified = value(scheme, "last_verified")
+    lines = [
+        "Pour les professionnels :",
+        f"• Âge : {ages_text(audience) or 'sans condition d’âge'}",
+        f"• Situations : {situations} ; résidence : {residence}",
+        f"• Opérateurs : {operator_types_text(value(scheme, 'operator_types')) or 'non précisés'}",
+        f"• Source : {value(scheme, 'source') or 'non précisée'}",
+        "• Dernière vérification : "
+        + (verified.strftime("%d/%m/%Y") if verified else "inconnue")
+        + (" (à revérifier)" if value(scheme, "to_verify") else ""),
+    ]
+    return "\n".join(lines)
+
+
+class SchemeAction(BoussoleAction, ABC):
+    """Actions about the scheme in context (entity of this message, or the ``scheme`` slot)."""
+
+    def scheme_in_context(self, tracker: Tracker) -> tuple[Any, str | None]:
+        """(scheme or None, the name the person used if it is unknown)."""
+        mentioned = next(
+            (
+                e.get("value")
+                for e in tracker.latest_message.get("entities", [])
+                if e.get("entity") == "scheme"
+            ),
+            None,
+        )
+        wanted = mentioned or tracker.get_slot("scheme")
+        if not wanted:
+            return None, None
+        scheme = self.kb.get_scheme(str(wanted))
+        return scheme, (None if scheme else str(wanted))
+
+
+class ActionSchemeInfo(SchemeAction):
+    """What a named scheme is, for whom, how to apply, with its link and "qui contacter ?"."""
+
+    def name(self) -> str:
+        return "action_scheme_info"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        scheme, unknown = self.scheme_in_context(tracker)
+        if scheme is None:
+            if unknown or latest_text(tracker):
+                offer_closest_schemes(
+                    self.kb, dispatcher, unknown or latest_text(tracker), "ask_scheme_info"
+                )
+            else:
+                dispatcher.utter_message(response="utter_ask_scheme")
+            return []
+        parts = [f"{scheme.name} : {scheme.summary}".strip()]
+        ages = ages_text(scheme.audience)
+        if ages:
+            parts.append(f"👤 C'est pour les jeunes {ages}.")
+        if scheme.how_to_apply:
+            parts.append(f"✍️ Comment faire : {scheme.how_to_apply}")
+        if scheme.link:
+            parts.append(f"🔗 {scheme.link}")
+        if is_referent(tracker):
+            parts.append(scheme_details_for_referents(scheme))
+        dispatcher.utter_message(
+            text="\n".join(parts),
+            buttons=[
+                button("Qui contacter ?", "/find_local_contact"),
+                button("J'y ai droit ?", intent_payload("ask_eligibility", scheme=scheme.id)),
+                button("Est-ce payé ?", intent_payload("ask_funding", scheme=scheme.id)),
+            ],
+        )
+        events: list[EventType] = [SlotSet("scheme", scheme.id)]
+        if scheme.themes and not tracker.get_slot("topic"):
+            # The contact search that may follow needs a topic: the scheme's gives one.
+            events.append(SlotSet("topic", scheme.themes[0]))
+        return events
+
+
+class ActionCheckEligibility(SchemeAction):
+    """After ``eligibility_form``: yes / no / probably, the reasons, and who can confirm."""
+
+    def name(self) -> str:
+        return "action_check_eligibility"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if tracker.get_slot("search_stopped"):
+            return [SlotSet("search_stopped", None)]
+        scheme, _unknown = self.scheme_in_context(tracker)
+        if scheme is None:
+            dispatcher.utter_message(response="utter_ask_scheme")
+            return []
+        age = tracker.get_slot("age")
+        check = self.kb.check_eligibility(
+            scheme,
+            age=int(age) if age is not None else None,
+            situation=tracker.get_slot("situation"),
+            commune=tracker.get_slot("commune"),
+        )
+        reasons = "\n".join(f"• {r}" for r in check.reasons)
+        dispatcher.utter_message(
+            response=ELIGIBILITY_LABELS.get(check.status, "utter_eligibility_unknown"),
+            scheme=scheme.name,
+            reasons=reasons,
+        )
+        confirm = operator_types_text(check.confirm_with)
+        if confirm:
+            dispatcher.utter_message(
+                response="utter_eligibility_confirm_with",
+                operators=confirm,
+                buttons=[button("Qui contacter près de chez moi ?", "/find_local_contact")],
+            )
+        return [SlotSet("scheme", scheme.id)]
+
+
+class ActionFunding(SchemeAction):
+    """ "Est-ce que je suis payé ?": from the scheme's money block, never more than it says."""
+
+    def name(self) -> str:
+        return "action_funding"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        scheme, unknown = self.scheme_in_context(tracker)
+        if scheme is None:
+            text = unknown or latest_text(tracker)
+            closest = self.kb.search_schemes(text, limit=4) if text else []
+            dispatcher.utter_message(
+                response="utter_funding_which_scheme",
+                buttons=[
+                    button(s.name, intent_payload("ask_funding", scheme=s.id)) for s in closest
+                ],
+            )
+            return []
+        dispatcher.utter_message(
+            text=f"{scheme.name}\n{money_text(scheme)}",
+            buttons=[button("Qui contacter ?", "/find_local_contact")],
+        )
+        return [SlotSet("scheme", scheme.id)]
+
+
+class ActionYouthOffer(SchemeAction):
+    """The Région's youth offer (Atouts Normandie), with the age check when the age is known."""
+
+    def name(self) -> str:
+        return "action_youth_offer"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        scheme = self.kb.get_scheme(YOUTH_OFFER)
+        if scheme is None:
+            raise LookupError(f"schemes.yml has no {YOUTH_OFFER!r}")
+        lines = [f"{scheme.name} : {scheme.summary}".strip()]
+        age = tracker.get_slot("age")
+        if age is not None:
+            check = self.kb.check_eligibility(
+                scheme, age=int(age), commune=tracker.get_slot("commune")
+            )
+            status = {
+                "yes": f"✅ À {age} ans, tu peux en profiter.",
+                "no": f"❌ À {age} ans, ce n'est malheureusement pas pour toi "
+                f"(c'est {ages_text(scheme.audience)}). Le Point Information Jeunesse peut te "
+                "conseiller d'autres bons plans.",
+            }.get(check.status)
+            if status:
+                lines.append(status)
+        elif ages_text(scheme.audience):
+            lines.append(f"👤 C'est pour les jeunes {ages_text(scheme.audience)}.")
+        if scheme.how_to_apply:
+            lines.append(f"✍️ {scheme.how_to_apply}")
+        if scheme.link:
+            lines.append(f"🔗 {scheme.link}")
+        if is_referent(tracker):
+            lines.append(scheme_details_for_referents(scheme))
+        dispatcher.utter_message(
+            text="\n".join(lines),
+            buttons=[
+                button("Qui contacter près de chez moi ?", "/find_local_contact"),
+                button("Les prochains événements", "/ask_events"),
+            ],
+        )
+        return [SlotSet("scheme", scheme.id), SlotSet("topic", "jeunesse")]

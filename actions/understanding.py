@@ -1,0 +1,124 @@
+"""Small readings of a free-text answer that the NLU cannot be asked about mid-form.
+
+When the form asks "quel âge as-tu ?", the answer may come as "19", "j'ai 19 ans", "jsp" or
+"stop"; these helpers tell them apart. They only run on the text of an answer to a question the
+form has just asked, never to classify a free message.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rasa_sdk import Tracker
+
+from actions.render import fold
+
+AGE_MIN, AGE_MAX = 11, 99
+
+# Said in place of an answer: "I'd rather not say", "I don't know".
+_REFUSALS = (
+    "jsp",
+    "je sais pas",
+    "je ne sais pas",
+    "sais pas",
+    "chais pas",
+    "je prefere pas",
+    "je prefere ne pas",
+    "prefere pas",
+    "pas envie",
+    "je veux pas",
+    "je ne veux pas",
+    "aucune idee",
+    "secret",
+    "je passe",
+    "passer",
+    "non",
+    "nan",
+    "pas de reponse",
+)
+# Said to leave the search altogether. Only whole short messages count: "j'ai arrêté l'école"
+# is a situation, not a request to stop.
+_CANCELS = {
+    "stop",
+    "annuler",
+    "annule",
+    "arrete",
+    "arreter",
+    "laisse tomber",
+    "on arrete",
+    "stoppe",
+}
+
+# Intents that are a new question or a need of their own, never the answer to a form question.
+NOT_AN_ANSWER = {
+    "distress",
+    "request_human",
+    "goodbye",
+    "greet",
+    "thank",
+    "insult",
+    "bot_challenge",
+    "find_local_contact",
+    "ask_orientation",
+    "ask_job_info",
+    "ask_training",
+    "ask_apprenticeship",
+    "ask_job_search",
+    "ask_youth_offer",
+    "ask_scheme_info",
+    "ask_eligibility",
+    "ask_funding",
+    "ask_events",
+    "ask_network",
+    "ask_agency_contact",
+}
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    """Name of the intent of the last user message."""
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def latest_text(tracker: Tracker) -> str:
+    """Text of the last user message (empty for a button payload without text)."""
+    text = tracker.latest_message.get("text") or ""
+    return "" if text.startswith("/") else text.strip()
+
+
+def answers_question(tracker: Tracker, slot: str) -> bool:
+    """Whether the last message is the answer to the form's question about ``slot``."""
+    return tracker.get_slot("requested_slot") == slot and latest_intent(tracker) not in (
+        NOT_AN_ANSWER
+    )
+
+
+def is_cancel(text: str) -> bool:
+    """ "stop", "annuler", "laisse tomber"… as a whole message."""
+    folded = fold(text).strip(" .!")
+    return folded in _CANCELS
+
+
+def is_refusal(text: str, intent: str | None = None) -> bool:
+    """ "jsp", "je préfère pas", "non"… given instead of an answer."""
+    if intent == "deny":
+        return True
+    folded = fold(text).strip(" .!?")
+    return any(folded == r or folded.startswith(r + " ") for r in _REFUSALS)
+
+
+def parse_age(value: object) -> int | None:
+    """The age in a value or an answer ("19", "19 ans", "j'ai 19 ans"), ``None`` if none."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    found = re.findall(r"\d+", str(value or ""))
+    return int(found[0]) if len(found) == 1 else None
+
+
+def is_valid_age(age: int | None) -> bool:
+    """Ages Boussole takes: 11 to 99 (younger children are referred by an adult)."""
+    return age is not None and AGE_MIN <= age <= AGE_MAX
+
+
+def is_referent(tracker: Tracker) -> bool:
+    """A referent of a partner structure (widget profile, or "je suis référent")."""
+    return tracker.get_slot("profile") == "referent" or tracker.get_slot("situation") == "referent"
