@@ -12,7 +12,7 @@ import sys
 
 # Order is the order shown by --help.
 COMMAND_MODULES: list[str] = [
-    # "knowledge.cli": kb load | validate | stats | resolve
+    "knowledge.cli",  # kb load | validate | stats | resolve
     "bot.training",  # train, nlu sync, test-stories
     "bot.stack",  # run
 ]

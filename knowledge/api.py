@@ -1,0 +1,429 @@
+"""The query API of the knowledge base: what the actions, the NLU and the gateway ask.
+
+The whole base is small (a few thousand rows, well under a megabyte), so :class:`KnowledgeBase`
+reads it once from SQL into frozen objects and answers every question from memory: a message
+needs sub-millisecond answers and the commune resolver needs the names in memory anyway. After
+``python -m bot kb load``, call :meth:`KnowledgeBase.reload` (or restart) to see the new content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from knowledge import schema
+from knowledge.loader import make_engine
+from knowledge.models import (
+    Commune,
+    CommuneMatch,
+    Contact,
+    ContactEntry,
+    Departement,
+    Eligibility,
+    Epci,
+    Event,
+    FormerCommune,
+    Job,
+    Mention,
+    Operator,
+    Partner,
+    RoutingRule,
+    Scheme,
+    from_record,
+)
+from knowledge.resolver import CommuneResolver, fold
+
+CRITERIA = ("age", "situation")
+SITUATION_LABELS = {
+    "lyceen": "lycéen ou lycéenne",
+    "etudiant": "étudiant ou étudiante",
+    "demandeur_emploi": "en recherche d'emploi",
+    "salarie": "salarié ou salariée",
+    "sans_activite": "sans activité",
+    "decrocheur": "sorti de l'école sans diplôme",
+    "apprenti": "apprenti ou apprentie",
+    "parent": "parent",
+    "referent": "référent ou référente d'une structure",
+    "handicap": "en situation de handicap",
+}
+_COVERAGE_RANK = {"commune": 0, "epci": 1, "departement": 2, "region": 3}
+_SEARCH_CUTOFF = 60
+
+
+class KnowledgeBaseNotLoaded(RuntimeError):
+    """The database has no knowledge tables yet."""
+
+
+@dataclass
+class _Snapshot:
+    communes: dict[str, Commune] = field(default_factory=dict)
+    former_communes: list[FormerCommune] = field(default_factory=list)
+    epcis: dict[str, Epci] = field(default_factory=dict)
+    departements: dict[str, Departement] = field(default_factory=dict)
+    operators: dict[str, Operator] = field(default_factory=dict)
+    schemes: dict[str, Scheme] = field(default_factory=dict)
+    jobs: dict[str, Job] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+    rules: list[RoutingRule] = field(default_factory=list)
+    contacts: dict[str, ContactEntry] = field(default_factory=dict)
+    partners: dict[str, Partner] = field(default_factory=dict)
+    common_words: list[str] = field(default_factory=list)
+    outside_places: list[str] = field(default_factory=list)
+
+
+def _read_snapshot(engine: Engine) -> _Snapshot:
+    snap = _Snapshot()
+    with engine.connect() as conn:
+        if not engine.dialect.has_table(conn, schema.meta.name):
+            raise KnowledgeBaseNotLoaded(
+                "La base de connaissances est vide : lancez `python -m bot kb load`."
+            )
+
+        def records(table, cls):
+            return [from_record(cls, r) for (r,) in conn.execute(select(table.c.data))]
+
+        snap.communes = {c.insee: c for c in records(schema.communes, Commune)}
+        snap.former_communes = records(schema.former_communes, FormerCommune)
+        snap.epcis = {e.siren: e for e in records(schema.epcis, Epci)}
+        snap.departements = {d.code: d for d in records(schema.departements, Departement)}
+        snap.operators = {o.id: o for o in records(schema.operators, Operator)}
+        snap.schemes = {s.id: s for s in records(schema.schemes, Scheme)}
+        snap.jobs = {j.id: j for j in records(schema.jobs, Job)}
+        snap.events = records(schema.events, Event)
+        snap.rules = sorted(records(schema.rules, RoutingRule), key=lambda r: (r.priority, r.id))
+        snap.contacts = {c.id: c for c in records(schema.contacts, ContactEntry)}
+        snap.partners = {p.id: p for p in records(schema.partners, Partner)}
+        for kind, word in conn.execute(select(schema.lexicon.c.kind, schema.lexicon.c.word)):
+            (snap.common_words if kind == "common_word" else snap.outside_places).append(word)
+    return snap
+
+
+def _key(text: str) -> str:
+    return " ".join(fold(text).replace("'", " ").replace("-", " ").split())
+
+
+def _situations(situation: str | Iterable[str] | None) -> set[str]:
+    if situation is None:
+        return set()
+    return {situation} if isinstance(situation, str) else set(situation)
+
+
+class KnowledgeBase:
+    """Read-only access to the loaded knowledge (see knowledge/README.md, "Query API")."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._resolver: CommuneResolver | None = None
+        self._snap = _read_snapshot(engine)
+        self._index()
+
+    @classmethod
+    def from_url(cls, url: str | None = None) -> KnowledgeBase:
+        """Open the base at ``url`` (default: ``KNOWLEDGE_DB_URL`` or the SQLite file)."""
+        return cls(make_engine(url))
+
+    def reload(self) -> None:
+        """Re-read the database (after ``kb load``); readers keep the old view until it is done."""
+        snap = _read_snapshot(self._engine)
+        with self._lock:
+            self._snap, self._resolver = snap, None
+            self._index()
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._engine.dispose()
+
+    def _index(self) -> None:
+        snap = self._snap
+        self._scheme_keys: dict[str, str] = {}
+        for s in snap.schemes.values():
+            for name in (s.id, s.name, *s.aliases):
+                self._scheme_keys.setdefault(_key(name), s.id)
+        self._scheme_choices = list(self._scheme_keys)
+        self._job_choices: dict[str, str] = {}
+        for j in snap.jobs.values():
+            for name in (j.name, *j.aliases):
+                self._job_choices.setdefault(_key(name), j.id)
+        self._by_type: dict[str, list[Operator]] = {}
+        for op in sorted(snap.operators.values(), key=lambda o: o.id):
+            self._by_type.setdefault(op.type, []).append(op)
+
+    # -- communes ---------------------------------------------------------------------------
+
+    @property
+    def resolver(self) -> CommuneResolver:
+        """The commune resolver, built on first use (about 0.1 s)."""
+        resolver = self._resolver
+        if resolver is None:
+            with self._lock:
+                if self._resolver is None:
+                    s = self._snap
+                    self._resolver = CommuneResolver(
+                        s.communes.values(),
+                        s.former_communes,
+                        s.departements.values(),
+                        s.common_words,
+                        s.outside_places,
+                    )
+                resolver = self._resolver
+        return resolver
+
+    def resolve_commune(self, text: str, limit: int = 5) -> list[CommuneMatch]:
+        """Ranked Normandy communes meant by ``text`` (a mention or a sentence), ``[]`` if none."""
+        return self.resolver.resolve(text, limit)
+
+    def find_mentions(self, text: str) -> list[Mention]:
+        """Place mentions of ``text`` with offsets in the original text (for the NLU)."""
+        return self.resolver.find_mentions(text)
+
+    def commune(self, insee: str) -> Commune | None:
+        """The current commune with this INSEE code."""
+        return self._snap.communes.get(insee)
+
+    def _place(self, commune: str | Commune | None) -> Commune | None:
+        return commune if isinstance(commune, Commune) or commune is None else self.commune(commune)
+
+    def departement(self, code: str) -> Departement | None:
+        """The département with this code ("14"…)."""
+        return self._snap.departements.get(code)
+
+    def operator(self, operator_id: str) -> Operator | None:
+        """The operator with this id (``ml_14327``, ``aom``…)."""
+        return self._snap.operators.get(operator_id)
+
+    # -- routing ----------------------------------------------------------------------------
+
+    def _rules_for(self, need: str | None) -> list[RoutingRule]:
+        return [r for r in self._snap.rules if r.need == "*" or r.need == need]
+
+    def required_criteria(self, need: str | None) -> tuple[str, ...]:
+        """Which of ``age``, ``situation`` the routing for ``need`` depends on (ask them first)."""
+        rules = self._rules_for(need)
+        needed = {
+            "age": any(r.age_min is not None or r.age_max is not None for r in rules),
+            "situation": any(r.situations for r in rules),
+        }
+        return tuple(c for c in CRITERIA if needed[c])
+
+    def _covering(self, op_type: str, commune: Commune | None) -> Operator | None:
+        """The ``op_type`` operator nearest the commune: commune > EPCI > département > region."""
+        if op_type == "mission_locale":
+            ml = commune.mission_locale if commune else None
+            return self._snap.operators.get(ml) if ml else None
+        best: tuple[int, Operator] | None = None
+        for op in self._by_type.get(op_type, ()):
+            cov = op.coverage
+            levels = []
+            if commune is not None:
+                levels += ["commune"] if commune.insee in cov.communes else []
+                levels += ["epci"] if commune.epci and commune.epci in cov.epcis else []
+                levels += ["departement"] if commune.departement in cov.departements else []
+            levels += ["region"] if cov.region else []
+            if levels:
+                rank = min(_COVERAGE_RANK[level] for level in levels)
+                if best is None or rank < best[0]:
+                    best = (rank, op)
+        return best[1] if best else None
+
+    def find_contacts(
+        self,
+        commune: str | Commune | None,
+        need: str | None,
+        age: int | None = None,
+        situation: str | Iterable[str] | None = None,
+    ) -> list[Contact]:
+        """Who to contact for ``need`` in ``commune``, in priority order, each with its reason.
+
+        Rules that depend on an unknown age or situation are skipped (see
+        :meth:`required_criteria`); the Parcours Métiers line (a rule for everyone) is always there.
+        """
+        place = self._place(commune)
+        situations = _situations(situation)
+        out: list[Contact] = []
+        seen: set[tuple[str, str | None]] = set()
+        for rule in self._rules_for(need):
+            if rule.age_min is not None or rule.age_max is not None:
+                if age is None:
+                    continue
+                if rule.age_min is not None and age < rule.age_min:
+                    continue
+                if rule.age_max is not None and age > rule.age_max:
+                    continue
+            if rule.situations and situations.isdisjoint(rule.situations):
+                continue
+            op = self._covering(rule.operator_type, place)
+            if op is None or (op.id, rule.contact) in seen:
+                continue
+            pub = op.publics
+            if age is not None and (
+                (pub.age_min is not None and age < pub.age_min)
+                or (pub.age_max is not None and age > pub.age_max)
+            ):
+                continue
+            seen.add((op.id, rule.contact))
+            reason = rule.reason.format(
+                age=age if age is not None else "",
+                commune=place.name if place else "ta commune",
+                operator=op.name,
+            )
+            line = self._snap.contacts.get(rule.contact) if rule.contact else None
+            out.append(Contact(op, reason, rule.id, line))
+        return out
+
+    # -- schemes ----------------------------------------------------------------------------
+
+    def get_scheme(self, id_or_alias: str | None) -> Scheme | None:
+        """The scheme with this id, name or alias (case, accents, hyphens ignored)."""
+        if not id_or_alias:
+            return None
+        sid = self._scheme_keys.get(_key(id_or_alias))
+        return self._snap.schemes.get(sid) if sid else None
+
+    def schemes(self) -> list[Scheme]:
+        """Every scheme, in file order."""
+        return list(self._snap.schemes.values())
+
+    def search_schemes(self, text: str, limit: int = 5) -> list[Scheme]:
+        """The schemes whose name or alias is closest to ``text``, best first."""
+        found = process.extract(
+            _key(text), self._scheme_choices, scorer=fuzz.WRatio, score_cutoff=_SEARCH_CUTOFF
+        )
+        ids = list(dict.fromkeys(self._scheme_keys[choice] for choice, _s, _i in found))
+        return [self._snap.schemes[i] for i in ids[:limit]]
+
+    def check_eligibility(
+        self,
+        scheme: str | Scheme,
+        age: int | None = None,
+        situation: str | Iterable[str] | None = None,
+        commune: str | Commune | None = None,
+    ) -> Eligibility:
+        """Compare age, situation and residence with the scheme's audience.
+
+        ``yes`` only when every criterion the data states is met and the entry is verified;
+        ``probably`` when the known criteria fit but the entry is to verify or some are unknown;
+        ``no`` as soon as one stated criterion is not met; ``unknown`` when nothing was checked.
+        """
+        found = scheme if isinstance(scheme, Scheme) else self.get_scheme(scheme)
+        if found is None:
+            return Eligibility("unknown", ("Je ne connais pas ce dispositif.",))
+        aud = found.audience
+        reasons: list[str] = []
+        missing: list[str] = []
+        failed = checked = False
+
+        if aud.age_min is not None or aud.age_max is not None:
+            span = _age_span(aud.age_min, aud.age_max)
+            if age is None:
+                missing.append("age")
+            elif (aud.age_min is not None and age < aud.age_min) or (
+                aud.age_max is not None and age > aud.age_max
+            ):
+                failed = True
+                reasons.append(
+                    f"{found.name} est pour les jeunes {span} ; à {age} ans, ce n'est pas possible."
+                )
+            else:
+                checked = True
+                reasons.append(f"À {age} ans, tu es dans la tranche d'âge ({span}).")
+
+        if aud.situations:
+            wanted = ", ".join(SITUATION_LABELS.get(s, s) for s in aud.situations)
+            situations = _situations(situation)
+            if not situations:
+                missing.append("situation")
+            elif situations.isdisjoint(aud.situations):
+                failed = True
+                reasons.append(f"{found.name} s'adresse aux personnes : {wanted}.")
+            else:
+                checked = True
+                reasons.append(f"Ta situation correspond ({wanted}).")
+
+        if aud.residence and "france" not in aud.residence:
+            place = self._place(commune)
+            if place is None:
+                missing.append("commune")
+            elif (
+                "normandie" in aud.residence
+                or place.departement in aud.residence
+                or place.insee in aud.residence
+            ):
+                checked = True
+                reasons.append(f"Tu habites {place.name}, c'est bien dans la zone du dispositif.")
+            else:
+                failed = True
+                reasons.append(
+                    f"{found.name} est réservé aux habitants d'un autre secteur que {place.name}."
+                )
+
+        if failed:
+            status = "no"
+        elif missing:
+            status = "probably" if checked else "unknown"
+        elif found.to_verify or not checked:
+            status = "probably"
+        else:
+            status = "yes"
+        if status in ("yes", "probably") and not missing:
+            reasons.append("D'autres conditions peuvent s'appliquer : fais-le confirmer.")
+        return Eligibility(status, tuple(reasons), tuple(missing), found.operator_types)
+
+    # -- jobs, events, partners, contacts ---------------------------------------------------
+
+    def search_jobs(self, text: str, limit: int = 5) -> list[Job]:
+        """Jobs whose name or alias is closest to ``text``, best first."""
+        found = process.extract(
+            _key(text), list(self._job_choices), scorer=fuzz.WRatio, score_cutoff=_SEARCH_CUTOFF
+        )
+        ids = list(dict.fromkeys(self._job_choices[choice] for choice, _s, _i in found))
+        return [self._snap.jobs[i] for i in ids[:limit]]
+
+    def job(self, job_id: str) -> Job | None:
+        """The job with this id."""
+        return self._snap.jobs.get(job_id)
+
+    def upcoming_events(
+        self, commune: str | Commune | None = None, on: dt.date | None = None, limit: int = 5
+    ) -> list[Event]:
+        """Events not over on ``on`` (default today): soonest first, then nearest to ``commune``."""
+        day = on or dt.date.today()
+        place = self._place(commune)
+
+        def distance(event: Event) -> int:
+            if place is None or event.commune is None:
+                return 1  # online events are as near as anything
+            if event.commune == place.insee:
+                return 0
+            other = self.commune(event.commune)
+            if other and other.epci and other.epci == place.epci:
+                return 1
+            return 2 if other and other.departement == place.departement else 3
+
+        events = [e for e in self._snap.events if (e.end or e.start) >= day]
+        events.sort(key=lambda e: (e.start, distance(e), e.id))
+        return events[:limit]
+
+    def partner(self, partner_id: str) -> Partner | None:
+        """The partner structure with this id."""
+        return self._snap.partners.get(partner_id)
+
+    def partners(self) -> list[Partner]:
+        """Every partner structure (the gateway reads their allowed origins)."""
+        return list(self._snap.partners.values())
+
+    def contact(self, contact_id: str) -> ContactEntry | None:
+        """A contacts.yml entry (safeguarding numbers, the Parcours Métiers line…)."""
+        return self._snap.contacts.get(contact_id)
+
+
+def _age_span(lo: int | None, hi: int | None) -> str:
+    if lo is not None and hi is not None:
+        return f"de {lo} à {hi} ans"
+    return f"d'au moins {lo} ans" if lo is not None else f"de {hi} ans au plus"

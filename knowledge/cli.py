@@ -1,0 +1,142 @@
+"""`python -m bot kb …`: validate, load, stats, resolve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from knowledge.sources import DATA_DIR, errors, read_knowledge
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``kb`` command and its sub-commands."""
+    kb = subparsers.add_parser(
+        "kb", help="base de connaissances : validate | load | stats | resolve"
+    )
+    sub = kb.add_subparsers(dest="kb_command", metavar="SUBCOMMAND")
+    kb.set_defaults(func=lambda _a: kb.print_help() or 2)
+
+    validate = sub.add_parser("validate", help="vérifie knowledge/data sans rien charger")
+    validate.add_argument("--data", type=Path, default=DATA_DIR, help="dossier des données")
+    validate.add_argument("--to-verify", action="store_true", help="liste les entrées to_verify")
+    validate.set_defaults(func=_validate)
+
+    load = sub.add_parser("load", help="valide puis charge en une transaction")
+    load.add_argument("--db", help="URL SQLAlchemy (défaut : KNOWLEDGE_DB_URL)")
+    load.add_argument("--data", type=Path, default=DATA_DIR, help="dossier des données")
+    load.add_argument("--quiet", action="store_true", help="n'affiche que les erreurs")
+    load.set_defaults(func=_load)
+
+    stats = sub.add_parser("stats", help="nombre de lignes par table")
+    stats.add_argument("--db", help="URL SQLAlchemy (défaut : KNOWLEDGE_DB_URL)")
+    stats.set_defaults(func=_stats)
+
+    resolve = sub.add_parser("resolve", help="communes reconnues dans un texte")
+    resolve.add_argument("text", nargs="?", help="mention ou phrase")
+    resolve.add_argument("--batch", type=Path, help="un texte par ligne → une liste JSON par ligne")
+    resolve.add_argument("--json", action="store_true", help="sortie JSON (toujours pour --batch)")
+    resolve.add_argument("--limit", type=int, default=5)
+    resolve.add_argument("--db", help="URL SQLAlchemy (défaut : KNOWLEDGE_DB_URL)")
+    resolve.set_defaults(func=_resolve)
+
+
+def _print_problems(problems) -> None:
+    for p in problems:
+        print(p, file=sys.stderr)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    data, problems = read_knowledge(args.data)
+    _print_problems(problems)
+    n_err = len(errors(problems))
+    print(
+        f"{len(data.communes)} communes, {len(data.operators)} opérateurs, "
+        f"{len(data.schemes)} dispositifs, {len(data.jobs)} métiers, "
+        f"{len(data.events)} événements, "
+        f"{len(data.rules)} règles : {n_err} erreur(s), {len(problems) - n_err} avertissement(s)."
+    )
+    if args.to_verify:
+        for kind, entry_id in data.to_verify():
+            print(f"to_verify\t{kind}\t{entry_id}")
+    return 1 if n_err else 0
+
+
+def _load(args: argparse.Namespace) -> int:
+    from knowledge.loader import LoadRefused, load
+
+    def progress(msg: str) -> None:
+        if not args.quiet:
+            print(msg, file=sys.stderr)
+
+    try:
+        _counts, warnings = load(args.db, args.data, progress)
+    except LoadRefused as exc:
+        _print_problems(exc.problems)
+        print(f"Chargement refusé : {exc}. La base précédente est intacte.", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(f"Erreur de base de données, rien n'a changé : {exc}", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        _print_problems(warnings)
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from knowledge.loader import stats
+
+    try:
+        counts = stats(args.db)
+    except SQLAlchemyError as exc:
+        print(f"Base inaccessible : {exc}", file=sys.stderr)
+        return 1
+    if not counts:
+        print("Base vide : lancez `python -m bot kb load`.", file=sys.stderr)
+        return 1
+    for label, n in counts.items():
+        print(f"{label:<30} {n:>6}")
+    return 0
+
+
+def _resolve(args: argparse.Namespace) -> int:
+    from knowledge.api import KnowledgeBase, KnowledgeBaseNotLoaded
+
+    if not args.text and not args.batch:
+        print("Donnez un texte ou --batch FICHIER.", file=sys.stderr)
+        return 2
+    try:
+        kb = KnowledgeBase.from_url(args.db)
+    except (KnowledgeBaseNotLoaded, SQLAlchemyError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+
+    def as_json(text: str) -> str:
+        found = kb.resolve_commune(text, args.limit)
+        rows = [
+            {"insee": m.insee, "name": m.name, "departement": m.departement, "score": m.score}
+            for m in found
+        ]
+        return json.dumps(rows, ensure_ascii=False)
+
+    if args.batch:
+        try:
+            lines = args.batch.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            print(f"Fichier illisible : {exc}", file=sys.stderr)
+            return 1
+        for line in lines:
+            print(as_json(line))
+        return 0
+    if args.json:
+        print(as_json(args.text))
+        return 0
+    found = kb.resolve_commune(args.text, args.limit)
+    if not found:
+        print("Aucune commune normande reconnue.")
+    for m in found:
+        print(f"{m.insee}  {m.name} ({m.departement})  score {m.score:.2f}  [{m.matched}]")
+    return 0

@@ -1,0 +1,403 @@
+"""Commune resolver: find Normandy communes in a mention or a whole informal sentence.
+
+Built in memory from the loaded knowledge base (a few thousand names), it answers in microseconds:
+
+* names are compared as *compact keys*: lower case, no accents, no spaces/hyphens/apostrophes,
+  "st"/"ste" → "saint"/"sainte", "s/" → "sur" — so "st etienne du rouvray" and
+  "Saint-Étienne-du-Rouvray" meet on ``saintetiennedurouvray``;
+* typos are found with a symmetric one-deletion index (every key with one letter removed), checked
+  with the OSA edit distance; long names also accept two edits through a bounded rapidfuzz scan;
+  short names never match fuzzily, so "Eu" cannot come from "en";
+* names that are ordinary words ("Eu", "Vieux", "Le Trait"…) only match in a place context: after
+  "à"/"habite"/"vers"…, capitalised inside a sentence, or alone as the whole message;
+* postcodes ("76000", "76 000"), former communes (→ current commune), and narrowing of homonyms by
+  département ("dans l'Eure", "(27)", "Calvados") or by a postcode in the same text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from knowledge.models import Commune, CommuneMatch, Departement, FormerCommune, Mention
+
+
+def _fold_table() -> dict[int, str]:
+    table = {}
+    for code in range(0x00C0, 0x0250):
+        base = unicodedata.normalize("NFKD", chr(code))[0].lower()
+        if base.isascii() and base.isalpha():
+            table[code] = base
+    return table
+
+
+_FOLD = _fold_table()
+_TOKEN = re.compile(r"[a-z0-9œæ]+")
+_POSTCODE = re.compile(r"(?<![\d])(14|27|50|61|76)\s?(\d{3})(?![\d])(?!\s?(?:€|eur|k€))")
+_DEP_NUMBER = re.compile(
+    r"\((14|27|50|61|76)\)|\b(?:dans le|département|departement|dép|dep)\s*(14|27|50|61|76)\b", re.I
+)
+
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+# Words after which a place name is expected. "a" (à without accent) and "de" are weak: they also
+# come before ordinary words ("il a eu", "beaucoup de portes"), so they do not license names that
+# are ordinary words.
+_STRONG_CUES = {
+    "habite", "jhabite", "habites", "vis", "vit", "suis", "vers", "pres", "proche", "cote",
+    "commune", "ville", "secteur", "coin", "sur", "au", "aux", "dans", "chez", "sortie",
+}  # fmt: skip
+_WEAK_CUES = {"a", "de", "d", "du", "en", "entre", "et", "ou", "loin", "mission", "locale", "ml"}
+_FILLERS = {
+    "je", "j", "suis", "chui", "jsuis", "habite", "jhabite", "vis", "a", "de", "d", "sur", "la",
+    "le", "les", "l", "ma", "mon", "ville", "commune", "c", "est", "moi", "bonjour", "salut",
+    "bjr", "slt", "merci", "stp", "svp", "oui", "ben", "bah", "euh", "hello", "coucou", "pres",
+    "vers", "au", "aux", "dans", "du", "en", "region", "secteur", "coin", "et", "cote",
+}  # fmt: skip
+_ARTICLES = ("le", "la", "les", "l")
+_CONNECTORS = {
+    "en",
+    "sur",
+    "sous",
+    "les",
+    "la",
+    "le",
+    "l",
+    "de",
+    "du",
+    "des",
+    "d",
+    "aux",
+    "au",
+    "et",
+}
+_NOT_HEADS = {"saint", "sainte", "grand", "petit", "mesnil", "menil", "neuville", "bosc"}
+_NEGATIVE_CUES = {"appelle", "mappelle", "prenom", "nom", "pseudo", "frere", "soeur", "ami", "pote"}
+MAX_HEAD_COMMUNES = 4
+MAX_VAGUE_HEAD = 40
+_DEPARTEMENT_WORDS = {"calvados": "14", "eure": "27", "manche": "50", "orne": "61"}
+
+# Scores: exact current name first, then the other ways of matching.
+SCORE_NAME = 1.0
+SCORE_ALIAS = 0.97  # name without its article ("havre" for Le Havre)
+SCORE_FORMER = 0.95
+SCORE_HEAD = 0.9  # first words of a longer name ("Cherbourg" for Cherbourg-en-Cotentin)
+SCORE_VAGUE_HEAD = 0.8  # first words shared by many communes ("Saint-Aubin")
+SCORE_POSTCODE_ONE = 1.0
+SCORE_POSTCODE_MANY = 0.9
+TYPO_PENALTY = 0.08  # per edit
+_KIND_SCORES = {
+    "name": SCORE_NAME,
+    "alias": SCORE_ALIAS,
+    "former_commune": SCORE_FORMER,
+    "head": SCORE_HEAD,
+}
+SHORT_NAME = 3  # compact length up to which a name counts as an ordinary word (Eu, Ry, Ifs…)
+LONG_NAME = 10  # compact length from which two typos are forgiven
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, one character per input character (offsets stay valid)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few exotic characters change length when lowered
+        lowered = "".join(c.lower()[:1] or c for c in text)
+    return lowered.translate(_FOLD)
+
+
+@dataclass(frozen=True)
+class _Token:
+    text: str  # folded, abbreviations expanded
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[_Token]:
+    """Word tokens of ``text`` with their offsets in the ORIGINAL text."""
+    folded = fold(text)
+    tokens = []
+    for m in _TOKEN.finditer(folded):
+        word = m.group().replace("œ", "oe").replace("æ", "ae")
+        if word == "s" and folded[m.end() : m.end() + 1] == "/":
+            word = "sur"
+        word = _ABBREVIATIONS.get(word, word)
+        tokens.append(_Token(word, m.start(), m.end()))
+    return tokens
+
+
+def compact(text: str) -> str:
+    """The comparison key of a name: folded, abbreviations expanded, no separators."""
+    return "".join(t.text for t in tokenize(text))
+
+
+@dataclass(frozen=True)
+class _Entry:
+    insee: str  # the CURRENT commune
+    kind: str  # name | alias | former_commune | head
+    label: str  # the name as written in the COG
+    tokens: int  # number of words of the name
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int  # token indexes, end exclusive
+    end: int
+    matches: tuple[CommuneMatch, ...]
+    weight: float
+
+
+class CommuneResolver:
+    """In-memory index of Normandy communes; see the module docstring for what it forgives."""
+
+    def __init__(
+        self,
+        communes: Iterable[Commune],
+        former_communes: Iterable[FormerCommune] = (),
+        departements: Iterable[Departement] = (),
+        common_words: Iterable[str] = (),
+        outside_places: Iterable[str] = (),
+    ) -> None:
+        self.communes: dict[str, Commune] = {c.insee: c for c in communes}
+        self.exact: dict[str, list[_Entry]] = defaultdict(list)
+        self.deletes: dict[str, set[str]] = defaultdict(set)
+        self.by_length: dict[int, list[str]] = defaultdict(list)
+        self.postcodes: dict[str, list[str]] = defaultdict(list)
+        self.departement_names = dict(_DEPARTEMENT_WORDS)
+        for d in departements:
+            self.departement_names[compact(d.name)] = d.code
+        self.common = {compact(w) for w in common_words}
+        self.outside = {compact(w) for w in outside_places}
+        self.vague: set[str] = set()
+
+        for c in self.communes.values():
+            self._add(c.name, _Entry(c.insee, "name", c.name, len(tokenize(c.name))))
+            for pc in c.postcodes:
+                self.postcodes[pc].append(c.insee)
+        for f in former_communes:
+            if f.parent_insee in self.communes:
+                self._add(
+                    f.name, _Entry(f.parent_insee, "former_commune", f.name, len(tokenize(f.name)))
+                )
+        self._add_aliases()
+        for key in self.exact:
+            self.by_length[len(key)].append(key)
+        self.max_tokens = max((e.tokens for es in self.exact.values() for e in es), default=1)
+
+    def _add_aliases(self) -> None:
+        """Short forms people use: "Havre" (no article), "Cherbourg" (head of a long name).
+
+        Added once every full name is known, so an alias never hides a real name; a head shared
+        by too many communes ("Saint-Pierre…") says nothing and is left out.
+        """
+        heads: dict[str, list[_Entry]] = defaultdict(list)
+        pending: list[tuple[str, _Entry]] = []
+        for entries in list(self.exact.values()):
+            for e in entries:
+                words = [t.text for t in tokenize(e.label)]
+                rest = "".join(words[1:])
+                if words[0] in _ARTICLES:
+                    if len(rest) >= 5 and rest not in self.exact:
+                        pending.append((rest, _Entry(e.insee, "alias", e.label, len(words) - 1)))
+                    continue
+                cut = next((i for i, w in enumerate(words) if i and w in _CONNECTORS), None)
+                if cut is None and len(words) == 2:
+                    cut = 1
+                head = "".join(words[:cut]) if cut else ""
+                if len(head) >= 5 and head not in _NOT_HEADS and head not in self.outside:
+                    heads[head].append(_Entry(e.insee, "head", e.label, cut))
+        for key, entry in pending:
+            self._index(key, entry)
+        for head, entries in heads.items():
+            communes = {e.insee for e in entries}
+            if len(communes) > MAX_VAGUE_HEAD:
+                continue
+            precise = len(communes) <= MAX_HEAD_COMMUNES
+            if not precise:
+                self.vague.add(head)  # "Saint-Aubin": every one of them, but never by typo
+            if len(head) < 8 and head not in self.exact:
+                self.common.add(head)  # "Forges", "Terres": ordinary words too
+            for e in entries:
+                self._index(head, e, fuzzy=precise)
+
+    def _add(self, name: str, entry: _Entry) -> None:
+        self._index(compact(name), entry)
+
+    def _index(self, key: str, entry: _Entry, fuzzy: bool = True) -> None:
+        if not key:
+            return
+        if not self.exact[key] and fuzzy and len(key) >= 5:
+            for i in range(len(key)):
+                self.deletes[key[:i] + key[i + 1 :]].add(key)
+        if entry not in self.exact[key]:
+            self.exact[key].append(entry)
+
+    # -- matching one compact key ----------------------------------------------------------
+
+    def _fuzzy_keys(self, key: str) -> list[tuple[str, int]]:
+        """Index keys within the allowed edit distance of ``key``: [(key, distance)]."""
+        n = len(key)
+        if n < 5 or key in self.outside:
+            return []
+        allowed = 1 if n < LONG_NAME else 2
+        candidates = set(self.deletes.get(key, ()))
+        for i in range(n):
+            shorter = key[:i] + key[i + 1 :]
+            if shorter in self.exact:
+                candidates.add(shorter)
+            candidates.update(self.deletes.get(shorter, ()))
+        found = []
+        for cand in candidates:
+            d = OSA.distance(key, cand, score_cutoff=allowed)
+            if d <= allowed:
+                found.append((cand, d))
+        if not found and allowed == 2:
+            # Two edits are only credible when the first letter is right ("beaucoup" is not
+            # "Beaufour"); the scan is bounded to names of similar length.
+            pool = [
+                k
+                for length in range(n - 2, n + 3)
+                for k in self.by_length.get(length, ())
+                if k[0] == key[0]
+            ]
+            for cand, d, _ in process.extract(
+                key, pool, scorer=OSA.distance, score_cutoff=2, limit=5
+            ):
+                found.append((cand, int(d)))
+        return found
+
+    def _matches(self, key: str, ntokens: int, fuzzy: bool) -> list[CommuneMatch]:
+        hits = [(key, 0)] if key in self.exact else []
+        if not hits and fuzzy:
+            hits = self._fuzzy_keys(key)
+        best: dict[str, CommuneMatch] = {}
+        for k, dist in hits:
+            for e in self.exact[k]:
+                if ntokens > e.tokens:
+                    continue  # "de ville" must not become "Déville": never split a name's word
+                vague = e.kind == "head" and k in self.vague
+                base = SCORE_VAGUE_HEAD if vague else _KIND_SCORES[e.kind]
+                score = round(base - TYPO_PENALTY * dist, 4)
+                how = "name" if e.kind == "name" else f"{e.kind}:{e.label}"
+                how = f"{how}~{dist}" if dist else how
+                c = self.communes[e.insee]
+                if c.insee not in best or best[c.insee].score < score:
+                    best[c.insee] = CommuneMatch(
+                        c.insee, c.name, c.departement, score, c.postcodes, how
+                    )
+        return self._ranked(best.values())
+
+    def _ranked(self, matches: Iterable[CommuneMatch]) -> list[CommuneMatch]:
+        pop = self.communes
+        return sorted(matches, key=lambda m: (-m.score, -pop[m.insee].population, m.insee))
+
+    # -- sentences --------------------------------------------------------------------------
+
+    def find_mentions(self, text: str) -> list[Mention]:
+        """Every place mention of ``text`` (offsets in the original text), in reading order."""
+        tokens = tokenize(text)
+        spans: list[_Span] = []
+        n_tok = len(tokens)
+        # filler_before[i]: tokens[:i] are all fillers; filler_after[j]: tokens[j:] are.
+        filler_before = [True] * (n_tok + 1)
+        for k, t in enumerate(tokens):
+            filler_before[k + 1] = filler_before[k] and t.text in _FILLERS
+        filler_after = [True] * (n_tok + 1)
+        for k in range(n_tok - 1, -1, -1):
+            filler_after[k] = filler_after[k + 1] and tokens[k].text in _FILLERS
+        for i in range(n_tok):
+            prev = tokens[i - 1].text if i else ""
+            prev_original = text[tokens[i - 1].start : tokens[i - 1].end] if i else ""
+            strong = prev in _STRONG_CUES or prev_original == "à" or prev == "jhabite"
+            weak = prev in _WEAK_CUES
+            capital = text[tokens[i].start].isupper()
+            for n in range(min(self.max_tokens, n_tok - i), 0, -1):
+                window = tokens[i : i + n]
+                key = "".join(t.text for t in window)
+                if key.isdigit():
+                    continue
+                alone = filler_before[i] and filler_after[i + n]
+                ordinary = key in self.common or len(key) <= SHORT_NAME
+                # An ordinary word needs the whole message to itself ("Eu"), not just fillers
+                # around it ("c'est vieux").
+                only = i == 0 and i + n == n_tok
+                if ordinary and (
+                    prev in _NEGATIVE_CUES or not (only or strong or (capital and i > 0))
+                ):
+                    continue
+                fuzzy = alone or strong or weak or capital
+                matches = self._matches(key, n, fuzzy)
+                if matches:
+                    spans.append(_Span(i, i + n, tuple(matches), len(key) * matches[0].score))
+        chosen: list[_Span] = []
+        taken: set[int] = set()
+        for span in sorted(spans, key=lambda s: (-s.weight, s.start)):
+            if taken.isdisjoint(range(span.start, span.end)):
+                chosen.append(span)
+                taken.update(range(span.start, span.end))
+
+        # Département hints: words outside any chosen name, or "(27)"-like numbers.
+        deps = {
+            self.departement_names[t.text]
+            for k, t in enumerate(tokens)
+            if k not in taken and t.text in self.departement_names
+        }
+        for k in range(n_tok - 1):
+            if {k, k + 1}.isdisjoint(taken) and tokens[k].text + tokens[
+                k + 1
+            ].text == "seinemaritime":
+                deps.add("76")
+        for m in _DEP_NUMBER.finditer(text):
+            deps.add(m.group(1) or m.group(2))
+
+        mentions: list[Mention] = []
+        postcode_sets: list[set[str]] = []
+        for m in _POSTCODE.finditer(text):
+            pc = m.group(1) + m.group(2)
+            insees = self.postcodes.get(pc)
+            if not insees:
+                continue
+            score = SCORE_POSTCODE_ONE if len(insees) == 1 else SCORE_POSTCODE_MANY
+            found = [
+                CommuneMatch(c.insee, c.name, c.departement, score, c.postcodes, f"postcode:{pc}")
+                for c in (self.communes[i] for i in insees)
+            ]
+            postcode_sets.append(set(insees))
+            mentions.append(Mention(m.start(), m.end(), m.group(), tuple(self._ranked(found))))
+
+        for span in chosen:
+            matches = list(span.matches)
+            for allowed in postcode_sets:
+                narrowed = [m for m in matches if m.insee in allowed]
+                matches = narrowed or matches
+            if deps:
+                matches = [m for m in matches if m.departement in deps] or matches
+            start, end = tokens[span.start].start, tokens[span.end - 1].end
+            mentions.append(Mention(start, end, text[start:end], tuple(matches)))
+        mentions.sort(key=lambda m: m.start)
+        return mentions
+
+    def resolve(self, text: str, limit: int = 5) -> list[CommuneMatch]:
+        """Ranked candidate communes for a mention or a sentence, ``[]`` if none is meant.
+
+        When the text names a place and gives a postcode of it, the named commune comes first.
+        """
+        mentions = self.find_mentions(text)
+        if not mentions:
+            return []
+        named = [m for m in mentions if not m.candidates[0].matched.startswith("postcode:")]
+        postcodes = [m for m in mentions if m not in named]
+        if named and postcodes:
+            allowed = {c.insee for m in postcodes for c in m.candidates}
+            if any(c.insee in allowed for m in named for c in m.candidates):
+                mentions = named  # the postcode only confirmed the name
+        best: dict[str, CommuneMatch] = {}
+        for m in sorted(mentions, key=lambda m: -m.candidates[0].score):
+            for c in m.candidates:
+                if c.insee not in best or best[c.insee].score < c.score:
+                    best[c.insee] = c
+        ranked = sorted(best.values(), key=lambda c: -c.score)
+        return ranked[:limit]
