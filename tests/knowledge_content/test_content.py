@@ -110,7 +110,8 @@ def test_scheme_aliases_are_unique_across_schemes_and_jobs():
     owner: dict[str, str] = {}
     for scheme in SCHEMES:
         assert scheme["aliases"], f"{scheme['id']}: no alias"
-        for alias in [scheme["id"].replace("_", " "), *scheme["aliases"]]:
+        # The NLU turns names and aliases into synonyms of the id: two schemes may not share one.
+        for alias in [scheme["id"].replace("_", " "), scheme["name"], *scheme["aliases"]]:
             key = normalise(alias)
             assert owner.get(key, scheme["id"]) == scheme["id"], (
                 f"alias {alias!r} of {scheme['id']} already belongs to {owner[key]}"
@@ -230,7 +231,7 @@ def test_job_entry_is_complete(job):
 def test_job_aliases_are_unique_and_cover_common_spellings():
     owner: dict[str, str] = {}
     for job in JOBS:
-        for alias in job["aliases"]:
+        for alias in [job["name"], *job["aliases"]]:
             key = normalise(alias)
             assert owner.get(key, job["id"]) == job["id"], (
                 f"{alias!r}: {owner[key]} and {job['id']}"
