@@ -426,7 +426,7 @@ def dashboard(
             )
             .where(*conv_conds)
             .group_by(c_.partner_id)
-            .order_by(count.desc())
+            .order_by(count.desc(), c_.partner_id)
         ).all()
         feedback = conn.execute(
             sa.select(
