@@ -213,3 +213,15 @@ def record_feedback(
                 created_at=time.time(),
             )
         )
+
+
+def write_audit(
+    engine: Engine, actor: str, action: str, target: str | None = None, detail: str | None = None
+) -> None:
+    """Append one line to the audit log (who viewed, exported or deleted what, and when)."""
+    with engine.begin() as conn:
+        conn.execute(
+            audit_log.insert().values(
+                at=time.time(), actor=actor, action=action, target=target, detail=detail
+            )
+        )
