@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import threading
+
+from aiohttp import web
 
 from knowledge.models import ContactEntry, Partner
 
@@ -51,3 +55,36 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class ServedApps:
+    """aiohttp apps served on real ports from a background event loop, for a real browser."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.runners: list[web.AppRunner] = []
+        self.thread.start()
+
+    def serve(self, app: web.Application, port: int) -> str:
+        """Start ``app`` on ``port``; return its base URL."""
+
+        async def start() -> None:
+            runner = web.AppRunner(app)
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", port).start()
+            self.runners.append(runner)
+
+        asyncio.run_coroutine_threadsafe(start(), self.loop).result(timeout=30)
+        return f"http://127.0.0.1:{port}"
+
+    def close(self) -> None:
+        """Stop every app (their cleanup contexts run) and the loop."""
+
+        async def stop() -> None:
+            for runner in reversed(self.runners):
+                await runner.cleanup()
+
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(timeout=30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)

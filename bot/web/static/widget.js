@@ -19,6 +19,7 @@
   var IDLE_SECONDS = Math.max(2, parseInt(script.dataset.idleSeconds || "120", 10) || 120);
   var STORE_KEY = "boussole:" + PARTNER;
   var HISTORY_MAX = 60;
+  var LAUNCHER_LABEL = "Une question ? Boussole t'aide";
   var SAFE_HREF = /^(https?:\/\/|mailto:|tel:\+?\d)/;
 
   // A kiosk forgets everything between visitors, so it never touches localStorage.
@@ -134,11 +135,14 @@
 
   function feedbackButtons(entry) {
     var box = el("div", "bsl-feedback");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "Ton avis sur cette réponse");
+    // Words rather than emoji: many cheap phones and kiosks lack an emoji font.
     [
-      ["up", "👍", "Réponse utile"],
-      ["down", "👎", "Réponse pas utile"],
+      ["up", "Utile", "Réponse utile"],
+      ["down", "Pas utile", "Réponse pas utile"],
     ].forEach(function (spec) {
-      var button = el("button", "bsl-thumb", spec[1]);
+      var button = el("button", "bsl-thumb bsl-thumb-" + spec[0], spec[1]);
       button.type = "button";
       button.setAttribute("aria-label", spec[2]);
       button.setAttribute("aria-pressed", entry.rating === spec[0] ? "true" : "false");
@@ -171,7 +175,7 @@
         item.appendChild(link);
       }
     });
-    if (entry.who === "bot" && entry.id) {
+    if (entry.who === "bot" && entry.id && entry.rateable) {
       item.appendChild(feedbackButtons(entry));
     }
     ui.log.appendChild(item);
@@ -188,6 +192,8 @@
       var chip = el("button", "bsl-reply", button.title);
       chip.type = "button";
       chip.addEventListener("click", function () {
+        // The chips disappear once used: keep keyboard focus somewhere useful.
+        ui.input.focus({ preventScroll: true });
         send({ payload: button.payload, title: button.title });
       });
       ui.replies.appendChild(chip);
@@ -199,6 +205,11 @@
     state.history.push(entry);
     save();
     return renderEntry(entry);
+  }
+
+  function addBotEntry(message) {
+    message.who = "bot";
+    return addEntry(message);
   }
 
   function notify(text) {
@@ -293,14 +304,18 @@
           if (data.masked) {
             notify("Pour ta sécurité, ton e-mail ou ton numéro a été masqué avant l'envoi.");
           }
-          (data.messages || []).forEach(addEntry);
+          // One opinion per answer: only its last message carries the feedback buttons.
+          (data.messages || []).forEach(function (m, index) {
+            m.rateable = index === data.messages.length - 1;
+            addBotEntry(m);
+          });
           var last = data.messages && data.messages[data.messages.length - 1];
           renderReplies(last ? last.buttons : []);
           if (TOTEM) {
             showTakeaway(data.takeaway);
           }
         } else if (result.status === 503 && data.messages) {
-          data.messages.forEach(addEntry);
+          data.messages.forEach(addBotEntry);
         } else {
           // Refused (too long, too fast…): take the message back so nothing is lost.
           userNode.remove();
@@ -480,8 +495,12 @@
     ui.launcher.type = "button";
     ui.launcher.setAttribute("aria-controls", "bsl-panel");
     ui.launcher.setAttribute("aria-expanded", "false");
-    ui.launcher.appendChild(el("span", "bsl-launcher-icon", "?"));
-    ui.launcher.appendChild(el("span", "bsl-launcher-text", "Une question ? Boussole t'aide"));
+    var icon = el("span", "bsl-launcher-icon", "?");
+    icon.setAttribute("aria-hidden", "true");
+    ui.launcher.appendChild(icon);
+    ui.launcher.appendChild(el("span", "bsl-launcher-text", LAUNCHER_LABEL));
+    // The text is hidden while the panel is open; the name must not change with it.
+    ui.launcher.setAttribute("aria-label", LAUNCHER_LABEL);
     ui.launcher.addEventListener("click", function () {
       setOpen(ui.panel.hidden);
     });

@@ -1,0 +1,291 @@
+"""The widget and the totem in Debian's Chromium, driven by Playwright.
+
+By default the gateway runs in front of the fake Rasa (answers are known, so they are asserted
+exactly). ``BOUSSOLE_BROWSER_BACKEND=live`` runs the widget flows against the real stack instead
+(the session fixture ``live_stack``: trained Rasa, actions, gateway), asserting only that
+answers arrive. Screenshots go to ``results/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from web_support import FALLBACK_PHONE, ServedApps, StandInKnowledge, free_port
+
+from bot.settings import PROJECT_ROOT, load_settings
+from bot.web.app import create_app
+from bot.web.fake_rasa import FICTION_PHONE, create_fake_rasa
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+RESULTS = PROJECT_ROOT / "results"
+TOTEM_IDLE_SECONDS = 4
+LAUNCHER = "Une question ? Boussole t'aide"
+TOPIC = "Découvrir un métier"
+QUESTION = "je cherche une formation en cuisine"
+
+# The element that has the keyboard focus, looking inside shadow roots.
+FOCUSED_LABEL = """() => {
+  let a = document.activeElement;
+  while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+  return a ? (a.getAttribute('aria-label') || a.id || a.textContent.trim()) : null;
+}"""
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where the browser goes: the gateway's base URL, a partner, and whether Rasa is fake."""
+
+    base_url: str
+    partner: str
+    fake: bool
+
+
+def _fake_gateway(served: ServedApps, tmp: Path, rasa_port: int, **overrides) -> str:
+    web_port = free_port()
+    settings = replace(
+        load_settings({}),
+        host="127.0.0.1",
+        rasa_url=f"http://127.0.0.1:{rasa_port}",
+        action_port=rasa_port,
+        web_port=web_port,
+        app_db_url=f"sqlite:///{tmp / f'app-{web_port}.sqlite3'}",
+        demo_partner="partenaire_test",
+        **overrides,
+    )
+    return served.serve(create_app(settings, knowledge=StandInKnowledge()), web_port)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    apps = ServedApps()
+    yield apps
+    apps.close()
+
+
+@pytest.fixture(scope="module")
+def fake_backend(served, tmp_path_factory) -> Backend:
+    """Gateway + fake Rasa on real ports (the fake answers after 0.3 s: the typing indicator)."""
+    rasa_port = free_port()
+    served.serve(create_fake_rasa(delay=0.3), rasa_port)
+    tmp = tmp_path_factory.mktemp("web")
+    base = _fake_gateway(served, tmp, rasa_port, totem_idle_seconds=TOTEM_IDLE_SECONDS)
+    return Backend(base, "partenaire_test", fake=True)
+
+
+@pytest.fixture(scope="module")
+def widget_backend(request) -> Backend:
+    """The backend of the widget flows: the fake one, or the real stack when asked for."""
+    if os.environ.get("BOUSSOLE_BROWSER_BACKEND") == "live":
+        settings = request.getfixturevalue("live_stack").settings
+        return Backend(f"http://{settings.host}:{settings.web_port}", settings.demo_partner, False)
+    return request.getfixturevalue("fake_backend")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
+    yield context.new_page()
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(RESULTS / name))
+
+
+def bot_bubbles(page):
+    return page.locator(".bsl-bot .bsl-bubble")
+
+
+def test_widget_flow_with_the_mouse(page, widget_backend):
+    from playwright.sync_api import expect
+
+    page.goto(f"{widget_backend.base_url}/demo")
+    launcher = page.get_by_role("button", name=LAUNCHER)
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    launcher.click()
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    expect(bot_bubbles(page).first).to_contain_text("Je suis Boussole")
+    expect(page.locator(".bsl-privacy")).to_contain_text("mois")
+
+    page.get_by_role("button", name=TOPIC).click()
+    expect(page.locator(".bsl-user .bsl-bubble").last).to_have_text("Toi : " + TOPIC)
+    expect(bot_bubbles(page)).to_have_count(2)
+
+    page.get_by_role("textbox", name="Ton message").fill(QUESTION)
+    page.get_by_role("button", name="Envoyer").click()
+    expect(page.locator(".bsl-typing")).to_be_visible()
+    if widget_backend.fake:
+        expect(bot_bubbles(page).nth(2)).to_have_text(f"Boussole : Tu m'as écrit : {QUESTION}")
+        phone = page.get_by_role("link", name=FICTION_PHONE)
+        expect(phone).to_have_attribute("href", "tel:+33199001234")
+    else:
+        expect(bot_bubbles(page)).not_to_have_count(2, timeout=30_000)
+    expect(page.locator(".bsl-typing")).to_be_hidden()
+    shot(page, "widget-desktop.png")
+    before = bot_bubbles(page).all_inner_texts()
+
+    page.get_by_role("button", name="Réponse utile").last.click()
+    expect(page.locator(".bsl-notice")).to_have_text("Merci pour ton avis !")
+    expect(page.get_by_role("button", name="Réponse utile").last).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+    page.reload()
+    expect(page.get_by_role("log")).to_be_visible()
+    expect(bot_bubbles(page)).to_have_count(len(before))
+    assert bot_bubbles(page).all_inner_texts() == before
+    expect(page.get_by_role("button", name="Réponse utile").last).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+    page.get_by_role("button", name="Nouvelle conversation").click()
+    expect(bot_bubbles(page)).to_have_count(1)
+    expect(page.locator(".bsl-user")).to_have_count(0)
+    expect(page.locator(".bsl-notice")).to_contain_text("Nouvelle conversation")
+
+
+def test_widget_flow_with_the_keyboard_only(page, widget_backend):
+    from playwright.sync_api import expect
+
+    page.goto(f"{widget_backend.base_url}/demo")
+    expect(page.get_by_role("button", name=LAUNCHER)).to_be_visible()
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate(FOCUSED_LABEL) == LAUNCHER:
+            break
+    else:
+        pytest.fail("the launcher cannot be reached with Tab")
+    page.keyboard.press("Enter")
+    assert page.evaluate(FOCUSED_LABEL) == "bsl-input"
+
+    for _ in range(30):
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate(FOCUSED_LABEL) == TOPIC:
+            break
+    else:
+        pytest.fail("the topic buttons cannot be reached with Shift+Tab")
+    # The focus ring must be visible (RGAA): an outline is drawn on the focused button.
+    outline = page.get_by_role("button", name=TOPIC).evaluate(
+        "b => getComputedStyle(b).outlineStyle + ' ' + getComputedStyle(b).outlineWidth"
+    )
+    assert outline == "solid 3px"
+    page.keyboard.press("Enter")
+    expect(bot_bubbles(page)).to_have_count(2)
+    assert page.evaluate(FOCUSED_LABEL) == "bsl-input"
+
+    page.keyboard.type(QUESTION)
+    page.keyboard.press("Enter")
+    expect(bot_bubbles(page)).not_to_have_count(2, timeout=30_000)
+    if widget_backend.fake:
+        expect(bot_bubbles(page).nth(2)).to_contain_text(QUESTION)
+    shot(page, "widget-keyboard.png")
+
+    page.keyboard.press("Escape")
+    expect(page.locator(".bsl-panel")).to_be_hidden()
+    assert page.evaluate(FOCUSED_LABEL) == LAUNCHER
+
+
+def test_widget_fits_a_360_px_screen(browser, widget_backend):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="fr-FR")
+    page = context.new_page()
+    page.goto(f"{widget_backend.base_url}/demo")
+    page.get_by_role("button", name=LAUNCHER).click()
+    expect(bot_bubbles(page).first).to_be_visible()
+    box = page.locator(".bsl-panel").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 740
+    for button in page.locator(".bsl-reply").all():
+        assert button.bounding_box()["height"] >= 40  # comfortable touch targets
+    shot(page, "widget-360.png")
+    context.close()
+
+
+def test_widget_says_whom_to_call_when_rasa_is_down(page, served, tmp_path):
+    from playwright.sync_api import expect
+
+    base = _fake_gateway(served, tmp_path, free_port())
+    page.goto(f"{base}/demo")
+    page.get_by_role("button", name=LAUNCHER).click()
+    page.get_by_role("textbox", name="Ton message").fill("bonjour")
+    page.keyboard.press("Enter")
+    expect(bot_bubbles(page).last).to_contain_text("Je ne peux pas te répondre")
+    expect(page.get_by_role("link", name=FALLBACK_PHONE)).to_have_attribute(
+        "href", "tel:+33199005678"
+    )
+
+
+def test_widget_refuses_too_long_messages_without_losing_them(page, widget_backend):
+    from playwright.sync_api import expect
+
+    page.goto(f"{widget_backend.base_url}/demo")
+    page.get_by_role("button", name=LAUNCHER).click()
+    long_text = "a" * 520
+    box = page.get_by_role("textbox", name="Ton message")
+    box.fill(long_text)
+    expect(page.locator(".bsl-counter")).to_have_text("520 / 500")
+    page.keyboard.press("Enter")
+    expect(page.locator(".bsl-notice")).to_contain_text("500 caractères maximum")
+    expect(box).to_have_value(long_text)
+    expect(page.locator(".bsl-user")).to_have_count(0)
+
+
+def test_totem_topics_first_qr_code_and_reset_after_idle(browser, fake_backend):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1080, "height": 1920}, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{fake_backend.base_url}/totem?partner={fake_backend.partner}")
+    topic = page.get_by_role("button", name=TOPIC)
+    expect(topic).to_be_visible()
+    assert topic.bounding_box()["height"] >= 64
+    topic.tap()
+    expect(bot_bubbles(page)).to_have_count(2)
+
+    page.get_by_role("textbox", name="Ton message").fill("qui appeler ?")
+    page.get_by_role("button", name="Envoyer").tap()
+    qr = page.get_by_role("img", name=re.compile("QR code"))
+    expect(qr).to_be_visible()
+    expect(qr).to_have_attribute("alt", f"QR code vers {FICTION_PHONE}")
+    assert qr.get_attribute("src").startswith("data:image/svg+xml")
+    shot(page, "totem.png")
+
+    notice = page.locator(".bsl-notice")
+    expect(notice).to_contain_text("Tu es toujours là", timeout=TOTEM_IDLE_SECONDS * 1000)
+    expect(notice).to_contain_text("a été effacée", timeout=TOTEM_IDLE_SECONDS * 1000)
+    expect(page.locator(".bsl-user")).to_have_count(0)
+    expect(bot_bubbles(page)).to_have_count(1)
+    expect(page.locator(".bsl-takeaway")).to_be_hidden()
+    expect(topic).to_be_visible()
+    assert page.evaluate("localStorage.length + sessionStorage.length") == 0
+    shot(page, "totem-reset.png")
+    context.close()
