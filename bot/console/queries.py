@@ -24,7 +24,7 @@ from bot.console.indexer import PARIS, events, group_key, is_fallback_action, no
 PER_PAGE = 50
 LOW_CONFIDENCE = 0.6
 INBOX_CANDIDATES = 600
-GROUP_SIMILARITY = 90
+GROUP_SIMILARITY = 85
 
 c_ = appdb.conv_index.c
 m_ = appdb.message_index.c

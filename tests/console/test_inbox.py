@@ -1,0 +1,138 @@
+"""NLU inbox: grouping, decisions, and an export Rasa accepts as training data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot.console.indexer import PARIS
+from bot.console.nlu_export import build_yaml, existing_examples
+from bot.settings import PROJECT_ROOT
+from tests.console.conftest import page_csrf, soup, texts
+
+
+def groups(html: str) -> list[tuple[str, str]]:
+    """(title, event ids) of each inbox group."""
+    return [
+        (
+            article.select_one("h2").get_text(" ", strip=True),
+            article.select_one("input[name=event_ids]")["value"],
+        )
+        for article in soup(html).select("article.group")
+    ]
+
+
+async def decide(client, title_start: str, **data):
+    html = await (await client.get("/console/inbox")).text()
+    ids = next(ids for title, ids in groups(html) if title.startswith(title_start))
+    csrf = await page_csrf(client, "/console/inbox")
+    return await client.post(
+        "/console/inbox/annotate", data={"event_ids": ids, "csrf_token": csrf, **data}
+    )
+
+
+async def test_inbox_groups_near_identical_misunderstood_messages(client_for):
+    client = await client_for("staff@aom.fr")
+    html = await (await client.get("/console/inbox")).text()
+    found = groups(html)
+    titles = [title for title, _ in found]
+    assert len(found) == 2
+    assert titles[0].startswith("« kesako le truc") and titles[0].endswith("2 messages")
+    assert titles[1].startswith("« <script>alert('x')</script> c koi le cej »")
+    assert (
+        texts(html, "article.group .nlu")[0]
+        == "Compris comme : Non compris (2) · confiance min. 0,30"
+    )
+    # Intents are offered by their French label.
+    options = texts(html, "article.group select[name=intent] option")
+    assert "Se former" in options and "Question sur un dispositif" in options
+
+
+async def test_decisions_leave_the_inbox_and_export_is_valid_rasa_data(client_for, project_root):
+    client = await client_for("staff@aom.fr")
+    missing = await decide(client, "« kesako", decision="accept", intent="")
+    assert missing.status == 400
+    assert "Choisissez l'intention" in soup(await missing.text()).get_text()
+    unknown = await decide(client, "« kesako", decision="accept", intent="ask_pizza")
+    assert unknown.status == 400 and "Intention inconnue du domaine" in await unknown.text()
+    irrelevant = await decide(client, "« kesako", decision="irrelevant")
+    assert "2 message(s) classé(s) hors sujet." in await irrelevant.text()
+    accepted = await decide(client, "« <script>", decision="accept", intent="ask_scheme_info")
+    html = await accepted.text()
+    assert "1 message(s) classé(s) « Question sur un dispositif »." in soup(html).get_text()
+    assert groups(html) == []
+    assert "Rien à revoir pour le moment." in soup(html).get_text()
+
+    download = await client.get("/console/inbox/export.yml")
+    assert download.status == 200
+    assert "attachment" in download.headers["Content-Disposition"]
+    yaml_text = await download.text()
+
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+
+    data = RasaYAMLReader().reads(yaml_text)
+    assert [(m.get("intent"), m.get("text")) for m in data.intent_examples] == [
+        ("ask_scheme_info", "<script>alert('x')</script> c koi le cej")
+    ]
+
+    csrf = await page_csrf(client, "/console/inbox")
+    written = await client.post("/console/inbox/export", data={"csrf_token": csrf})
+    today = datetime.now(PARIS).date().isoformat()
+    notice = soup(await written.text()).select_one(".notice").get_text()
+    assert f"1 exemple(s) écrit(s) dans data/nlu/review_{today}.yml" in notice
+    path = project_root / "data" / "nlu" / f"review_{today}.yml"
+    assert path.read_text(encoding="utf-8") == yaml_text
+    assert_valid_for_rasa(project_root, path)
+
+
+def assert_valid_for_rasa(root, review_file) -> None:
+    """What `rasa data validate` checks for NLU, with Rasa's own importer and validator."""
+    from rasa.shared.importers.importer import TrainingDataImporter
+    from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.validator import Validator
+
+    exported = load_data(str(review_file))
+    importer = TrainingDataImporter.load_from_dict(
+        domain_path=str(root / "domain"), training_data_paths=[str(root / "data")]
+    )
+    validator = Validator.from_importer(importer)
+    domain_intents = set(validator.domain.intents)
+    assert {m.get("intent") for m in exported.intent_examples} <= domain_intents
+    ours = {m.get("text") for m in exported.intent_examples}
+    labelled: dict[str, set] = {}
+    for example in validator.intents.intent_examples:
+        labelled.setdefault(example.get("text"), set()).add(example.get("intent"))
+    assert all(len(labelled[text]) == 1 for text in ours)
+
+
+def test_export_skips_examples_already_in_the_training_data():
+    known = existing_examples(PROJECT_ROOT / "data" / "nlu")
+    assert known.get("je cherche une formation") == "ask_training"
+    assert known.get("je voudrais faire une formation de cariste") == "ask_training"
+    text, count, conflicts = build_yaml(
+        [
+            ("ask_training", "Je cherche une formation"),  # same intent: already known
+            ("ask_job_search", "je cherche une formation"),  # another intent: a conflict
+            ("ask_training", "une formation  [urgent]\nsvp"),  # brackets are not entity markup
+            ("ask_training", "une formation (urgent) svp"),  # the same once cleaned
+        ],
+        known,
+    )
+    assert count == 1
+    assert conflicts == [("je cherche une formation", "ask_job_search", "ask_training")]
+    assert "    - une formation (urgent) svp\n" in text
+
+
+def test_empty_export_is_still_valid_yaml():
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+
+    text, count, _ = build_yaml([])
+    assert count == 0
+    assert RasaYAMLReader().reads(text).intent_examples == []
+
+
+@pytest.mark.parametrize("email", ["ref@rouen.fr"])
+async def test_referents_cannot_export(client_for, email):
+    client = await client_for(email)
+    assert (await client.get("/console/inbox/export.yml")).status == 403
