@@ -23,9 +23,6 @@ from actions.render import parcours_metiers_text
 
 logger = logging.getLogger(__name__)
 
-DomainAndTracker = tuple[CollectingDispatcher, Tracker, DomainDict]
-
-
 async def guarded(
     name: str,
     dispatcher: CollectingDispatcher,

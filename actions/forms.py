@@ -29,21 +29,9 @@ from actions.understanding import (
     latest_text,
     parse_age,
 )
+from knowledge.api import CRITERIA
+from knowledge.sources import NEEDS, SITUATIONS
 
-NEEDS = ("metiers", "formation", "alternance", "emploi", "jeunesse", "orientation")
-SITUATIONS = (
-    "lyceen",
-    "etudiant",
-    "demandeur_emploi",
-    "salarie",
-    "sans_activite",
-    "decrocheur",
-    "apprenti",
-    "parent",
-    "referent",
-    "handicap",
-)
-CRITERIA = ("age", "situation")
 # The need each topical question is about.
 INTENT_NEEDS = {
     "ask_job_info": "metiers",

@@ -1,0 +1,338 @@
+"""The answers of the custom actions, as the person reads them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+from action_helpers import all_text, make_tracker, shown
+from rasa_sdk.events import SlotSet
+
+from actions.contacts import ActionFindContacts, ActionRequestHuman
+from actions.events import ActionEvents
+from actions.jobs import ActionJobInfo
+from actions.network import ActionAgencyContact, ActionNetwork
+from actions.safety import ActionBoussoleFallback, ActionDistress
+from actions.schemes import (
+    ActionCheckEligibility,
+    ActionFunding,
+    ActionSchemeInfo,
+    ActionYouthOffer,
+)
+from actions.session import ActionSessionStart
+
+
+def slot_values(events) -> dict:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+# --- find a contact --------------------------------------------------------------------------
+
+
+async def test_louviers_at_19_gets_its_mission_locale_and_why(kb, domain, dispatcher):
+    tracker = make_tracker(slots={"topic": "formation", "commune": "27375", "age": 19})
+    await ActionFindContacts().run(dispatcher, tracker, domain)
+    text = all_text(dispatcher, domain)
+    ml = kb.operator(kb.commune("27375").mission_locale)
+    assert text.startswith("Voici où aller pour Louviers :")
+    assert ml.name in text
+    assert ml.address in text
+    assert "Pourquoi : À 19 ans, la Mission Locale t'accompagne" in text
+    assert "Celle qui couvre Louviers" in text
+    # the free line is always the second door
+    assert "0 800 05 00 00 (appel gratuit)" in text
+
+
+@pytest.mark.parametrize(
+    ("slots", "ml_expected"),
+    [
+        ({"age": 19}, True),
+        ({"age": 16}, True),
+        ({"age": 25}, True),
+        ({"age": 26}, False),  # past the Mission Locale's age
+        ({"age": 15}, False),
+        ({"declined_criteria": ["age"]}, False),  # no age: no age-bound rule
+        ({"declined_criteria": ["age"], "situation": "decrocheur"}, True),
+    ],
+)
+async def test_age_boundaries_of_the_mission_locale(kb, domain, dispatcher, slots, ml_expected):
+    tracker = make_tracker(slots={"topic": "emploi", "commune": "14118", **slots})
+    await ActionFindContacts().run(dispatcher, tracker, domain)
+    text = all_text(dispatcher, domain)
+    ml = kb.operator(kb.commune("14118").mission_locale)
+    assert (ml.name in text) is ml_expected
+    assert "0 800 05 00 00" in text
+
+
+async def test_referents_see_professional_details(kb, domain, dispatcher):
+    tracker = make_tracker(
+        slots={"topic": "formation", "commune": "27375", "age": 19, "profile": "referent"}
+    )
+    await ActionFindContacts().run(dispatcher, tracker, domain)
+    text = all_text(dispatcher, domain)
+    assert "Couverture :" in text
+    assert "Dernière vérification :" in text
+
+
+async def test_a_stopped_search_says_nothing_more(kb, domain, dispatcher):
+    tracker = make_tracker(slots={"topic": "formation", "search_stopped": True})
+    events = await ActionFindContacts().run(dispatcher, tracker, domain)
+    assert dispatcher.messages == []
+    assert events == [SlotSet("search_stopped", None)]
+
+
+async def test_request_human_gives_the_free_line_and_the_local_search(kb, domain, dispatcher):
+    await ActionRequestHuman().run(dispatcher, make_tracker(intent="request_human"), domain)
+    (message,) = shown(dispatcher, domain)
+    assert "0 800 05 00 00" in message.text
+    assert [b["payload"] for b in message.buttons] == ["/find_local_contact"]
+
+
+# --- safeguarding and fallback ---------------------------------------------------------------
+
+
+async def test_distress_gives_every_national_number(kb, domain, dispatcher):
+    await ActionDistress().run(dispatcher, make_tracker(intent="distress"), domain)
+    text = all_text(dispatcher, domain)
+    for contact_id in ("distress_3114", "distress_119", "distress_3018", "fil_sante_jeunes"):
+        assert kb.contact(contact_id).phone in text
+    assert "reprendre" not in text
+
+
+async def test_distress_in_a_form_offers_to_resume(kb, domain, dispatcher):
+    tracker = make_tracker(intent="distress", active_loop="contact_form")
+    await ActionDistress().run(dispatcher, tracker, domain)
+    assert shown(dispatcher, domain)[-1].text.startswith(
+        "Si tu le souhaites, on peut aussi reprendre"
+    )
+
+
+RANKING = [
+    {"name": "nlu_fallback", "confidence": 0.7},
+    {"name": "ask_funding", "confidence": 0.4},
+    {"name": "greet", "confidence": 0.3},
+    {"name": "ask_training", "confidence": 0.2},
+    {"name": "ask_events", "confidence": 0.1},
+    {"name": "ask_network", "confidence": 0.05},
+]
+
+
+async def test_first_fallback_offers_the_likely_topics(kb, domain, dispatcher):
+    tracker = make_tracker(text="bla bla formation sous", intent="nlu_fallback", ranking=RANKING)
+    await ActionBoussoleFallback().run(dispatcher, tracker, domain)
+    (message,) = shown(dispatcher, domain)
+    assert "pas sûr d'avoir bien compris" in message.text
+    assert message.titles == [
+        "Rémunération et financement",
+        "Se former",
+        "Événements",
+        "Qui contacter près de chez moi",
+    ]
+
+
+async def test_second_fallback_in_a_row_never_says_it_again(kb, domain, dispatcher):
+    before = [
+        {"event": "user", "text": "bla", "parse_data": {"intent": {"name": "nlu_fallback"}}},
+        {"event": "action", "name": "action_boussole_fallback"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    tracker = make_tracker(text="hmm", intent="nlu_fallback", ranking=RANKING, events=before)
+    await ActionBoussoleFallback().run(dispatcher, tracker, domain)
+    (message,) = shown(dispatcher, domain)
+    assert "compris" not in message.text
+    assert "0 800 05 00 00" in message.text
+    assert "/find_local_contact" in [b["payload"] for b in message.buttons]
+
+
+# --- session start ---------------------------------------------------------------------------
+
+
+async def test_session_start_keeps_the_partner_profile_and_welcomes(kb, domain, dispatcher):
+    metadata = {
+        "partner": "rouen_info_jeunes",
+        "profile": "referent",
+        "page_url": "https://rouen.fr/jeunes",
+    }
+    tracker = make_tracker(slots={"session_started_metadata": metadata, "commune": "27375"})
+    events = await ActionSessionStart().run(dispatcher, tracker, domain)
+    assert events[0] == {"event": "session_started", "timestamp": None}
+    values = slot_values(events)
+    assert values["partner"] == "rouen_info_jeunes"
+    assert values["profile"] == "referent"
+    assert values["page_url"] == "https://rouen.fr/jeunes"
+    assert values["partner_commune"] == "76540"
+    assert values["commune"] == "27375"  # carried over
+    (welcome,) = shown(dispatcher, domain)
+    assert welcome.text.startswith("Salut, moi c'est Boussole")
+    assert "/find_local_contact" in [b["payload"] for b in welcome.buttons]
+    assert events[-1]["event"] == "action"
+    assert events[-1]["name"] == "action_listen"
+
+
+async def test_unknown_partner_and_profile_are_dropped(kb, domain, dispatcher):
+    tracker = make_tracker(slots={"session_started_metadata": {"partner": "x", "profile": "admin"}})
+    values = slot_values(await ActionSessionStart().run(dispatcher, tracker, domain))
+    assert values["partner"] is None
+    assert values["profile"] is None
+
+
+# --- schemes ---------------------------------------------------------------------------------
+
+
+async def test_scheme_info_from_the_entity(kb, domain, dispatcher):
+    tracker = make_tracker(
+        text="c koi le service civik",
+        intent="ask_scheme_info",
+        entities=[{"entity": "scheme", "value": "service_civique"}],
+    )
+    events = await ActionSchemeInfo().run(dispatcher, tracker, domain)
+    (message,) = shown(dispatcher, domain)
+    scheme = kb.get_scheme("service_civique")
+    assert message.text.startswith("Service civique : ")
+    assert scheme.link in message.text
+    assert "Pour les professionnels" not in message.text
+    assert message.titles[0] == "Qui contacter ?"
+    assert slot_values(events) == {"scheme": "service_civique", "topic": "jeunesse"}
+
+
+async def test_scheme_info_for_a_referent_adds_conditions_and_verification(kb, domain, dispatcher):
+    tracker = make_tracker(slots={"scheme": "cej", "profile": "referent"}, intent="ask_scheme_info")
+    await ActionSchemeInfo().run(dispatcher, tracker, domain)
+    text = all_text(dispatcher, domain)
+    assert "Pour les professionnels" in text
+    assert "Dernière vérification : 28/11/2026" in text
+
+
+async def test_unknown_scheme_gets_the_closest_as_buttons(kb, domain, dispatcher):
+    tracker = make_tracker(
+        text="le service civik",
+        intent="ask_scheme_info",
+        entities=[{"entity": "scheme", "value": "servise civik"}],
+    )
+    await ActionSchemeInfo().run(dispatcher, tracker, domain)
+    (message,) = shown(dispatcher, domain)
+    assert "Je ne connais pas encore ce dispositif" in message.text
+    assert "Service civique" in message.titles
+
+
+@pytest.mark.parametrize(
+    ("age", "said"), [(19, "✅ À 19 ans, tu peux en profiter."), (27, "❌ À 27 ans")]
+)
+async def test_youth_offer_checks_the_age(kb, domain, dispatcher, age, said):
+    tracker = make_tracker(slots={"age": age, "commune": "76540"}, intent="ask_youth_offer")
+    await ActionYouthOffer().run(dispatcher, tracker, domain)
+    text = all_text(dispatcher, domain)
+    assert text.startswith("Atouts Normandie : ")
+    assert said in text
+
+
+async def test_youth_offer_without_age_gives_the_age_range(kb, domain, dispatcher):
+    await ActionYouthOffer().run(dispatcher, make_tracker(intent="ask_youth_offer"), domain)
+    assert "C'est pour les jeunes de 15 à 25 ans." in all_text(dispatcher, domain)
+
+
+@pytest.mark.parametrize(
+    ("slots", "start"),
+    [
+        ({"scheme": "atouts_normandie", "age": 19, "commune": "76540"}, "✅"),
+        ({"scheme": "atouts_normandie", "age": 27, "commune": "76540"}, "❌"),
+        ({"scheme": "cej", "age": 19, "situation": "decrocheur", "commune": "76540"}, "🙂"),
+    ],
+)
+async def test_eligibility_answer(kb, domain, dispatcher, slots, start):
+    await ActionCheckEligibility().run(dispatcher, make_tracker(slots=slots), domain)
+    answer, confirm = shown(dispatcher, domain)
+    assert answer.text.startswith(start)
+    assert confirm.text.startswith("Pour en être sûr, demande à ")
+
+
+async def test_funding_says_what_the_data_says(kb, domain, dispatcher):
+    tracker = make_tracker(slots={"scheme": "cej"}, intent="ask_funding")
+    await ActionFunding().run(dispatcher, tracker, domain)
+    assert kb.get_scheme("cej").money.amount in all_text(dispatcher, domain)
+
+
+# --- jobs, events, referents -----------------------------------------------------------------
+
+
+async def test_known_job(kb, domain, dispatcher):
+    tracker = make_tracker(
+        text="plombier ça consiste en quoi",
+        intent="ask_job_info",
+        entities=[{"entity": "job", "value": "plombier"}],
+    )
+    await ActionJobInfo().run(dispatcher, tracker, domain)
+    (message,) = shown(dispatcher, domain)
+    assert message.text.startswith("Plombier chauffagiste")
+    assert "Pour y arriver" in message.text
+    assert message.titles[-1] == "Qui contacter pour en parler ?"
+
+
+async def test_unknown_job_gets_discovery_offers(kb, domain, dispatcher):
+    tracker = make_tracker(
+        text="astronaute",
+        intent="ask_job_info",
+        entities=[{"entity": "job", "value": "astronaute"}],
+    )
+    await ActionJobInfo().run(dispatcher, tracker, domain)
+    (message,) = shown(dispatcher, domain)
+    assert message.text.startswith("Je n'ai pas encore de fiche sur ce métier")
+    assert kb.get_scheme("parcours_metiers").name in message.titles
+
+
+async def test_events_near_the_commune(kb, domain, dispatcher):
+    tracker = make_tracker(slots={"commune": "76540"}, intent="ask_events")
+    await ActionEvents().run(dispatcher, tracker, domain)
+    text = all_text(dispatcher, domain)
+    expected = kb.upcoming_events("76540", on=dt.date.today())
+    assert text.startswith("Les prochains événements près de Rouen :")
+    assert expected[0].title in text
+
+
+async def test_agency_contact_of_rouen_info_jeunes(kb, domain, dispatcher):
+    tracker = make_tracker(slots={"partner": "rouen_info_jeunes"}, intent="ask_agency_contact")
+    await ActionAgencyContact().run(dispatcher, tracker, domain)
+    assert "Séverine Lefebvre (coordonnatrice)" in all_text(dispatcher, domain)
+
+
+async def test_network_explains_the_charter_and_the_partner_plan(kb, domain, dispatcher):
+    tracker = make_tracker(slots={"partner": "rouen_info_jeunes"}, intent="ask_network")
+    await ActionNetwork().run(dispatcher, tracker, domain)
+    text = all_text(dispatcher, domain)
+    assert "totem" in text
+    assert "charte signée le 11/07/2023" in text
+
+
+# --- the error net ---------------------------------------------------------------------------
+
+
+class Broken:
+    """A knowledge base whose database went away."""
+
+    def __getattr__(self, name):
+        def fail(*_args, **_kwargs):
+            raise ConnectionError("database unreachable")
+
+        return fail
+
+
+async def test_a_knowledge_base_error_gets_an_apology_not_silence(
+    kb, domain, dispatcher, caplog, monkeypatch
+):
+    # Read the line once while the base works, as the running server would have.
+    await ActionRequestHuman().run(dispatcher, make_tracker(), domain)
+    dispatcher.messages.clear()
+    monkeypatch.setattr("actions.knowledge_access._kb", Broken())
+    tracker = make_tracker(
+        slots={"topic": "formation", "commune": "27375", "age": 19},
+        sender_id="conv-42",
+        active_loop="contact_form",
+    )
+    with caplog.at_level(logging.ERROR):
+        events = await ActionFindContacts().run(dispatcher, tracker, domain)
+    (message,) = shown(dispatcher, domain)
+    assert message.text.startswith("Oups, j'ai eu un souci technique de mon côté, désolé !")
+    assert "0 800 05 00 00" in message.text
+    assert any("conv-42" in r.getMessage() and r.exc_info for r in caplog.records)
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
