@@ -23,6 +23,7 @@ from actions.render import parcours_metiers_text
 
 logger = logging.getLogger(__name__)
 
+
 async def guarded(
     name: str,
     dispatcher: CollectingDispatcher,
@@ -81,6 +82,10 @@ class BoussoleAction(Action, ABC):
 
 class BoussoleFormValidation(FormValidationAction, ABC):
     """Base of the forms' validation actions, inside the same error net as the other actions."""
+
+    @abstractmethod
+    def name(self) -> str:
+        """``validate_<form name>``."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
-from actions.base import BoussoleFormValidation
+from actions.base import BoussoleAction, BoussoleFormValidation
 from actions.render import button, contact_entry_text, intent_payload, parcours_metiers_text
 from actions.schemes import offer_closest_schemes
 from actions.understanding import (
@@ -143,8 +143,7 @@ class ProfileValidation(BoussoleFormValidation, ABC):
         if is_cancel(text):
             return self._stop(dispatcher, "commune")
         if text == OTHER_COMMUNE:
-            dispatcher.utter_message(response="utter_ask_commune_name")
-            return {"commune": None}
+            return {"commune": None}  # the form asks for the commune again
         if is_refusal(text):
             dispatcher.utter_message(
                 response="utter_commune_declined", parcours_metiers=parcours_metiers_text()
@@ -187,7 +186,7 @@ class ProfileValidation(BoussoleFormValidation, ABC):
             ]
             buttons.append(button("Une autre commune", intent_payload("inform", commune="autre")))
             dispatcher.utter_message(response="utter_commune_choose", typed=text, buttons=buttons)
-            return {"commune": None}
+            return {"commune": None, "commune_choices": [m.insee for m in candidates]}
         return self._outside_normandy(dispatcher, text)
 
     def _outside_normandy(self, dispatcher: CollectingDispatcher, text: str) -> dict[str, Any]:
@@ -322,3 +321,20 @@ class ValidateEligibilityForm(ProfileValidation):
             return {"scheme": scheme.id}
         offer_closest_schemes(self.kb, dispatcher, text, intent="ask_eligibility")
         return {"scheme": None}
+
+
+class ActionAskCommune(BoussoleAction):
+    """The forms' question for the commune, unless the choices were just shown as buttons."""
+
+    def name(self) -> str:
+        return "action_ask_commune"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if tracker.get_slot("commune_choices"):
+            # "Laquelle est la tienne ?" with the buttons is the question: asking again would
+            # read as if the answer had been ignored.
+            return [SlotSet("commune_choices", None)]
+        dispatcher.utter_message(response="utter_ask_commune")
+        return []

@@ -6,7 +6,7 @@ import pytest
 from action_helpers import all_text, make_tracker, shown
 from rasa_sdk.events import SlotSet
 
-from actions.forms import ValidateContactForm, ValidateEligibilityForm
+from actions.forms import ActionAskCommune, ValidateContactForm, ValidateEligibilityForm
 
 
 def slot_values(events) -> dict:
@@ -113,7 +113,7 @@ async def test_choosing_a_button_sets_that_commune(kb, domain, dispatcher):
     assert "Saint-Aubin-sur-Mer (Seine-Maritime)" in all_text(dispatcher, domain)
 
 
-async def test_another_commune_asks_for_the_name(kb, domain, dispatcher):
+async def test_another_commune_asks_for_the_name_once(kb, domain, dispatcher):
     values = await validate(
         dispatcher,
         domain,
@@ -123,7 +123,25 @@ async def test_another_commune_asks_for_the_name(kb, domain, dispatcher):
         entities=[{"entity": "commune", "value": "autre"}],
     )
     assert values["commune"] is None
-    assert "écris-moi le nom de ta commune" in all_text(dispatcher, domain)
+    assert values["requested_slot"] == "commune"
+    tracker = make_tracker(slots={"requested_slot": "commune", **values})
+    await ActionAskCommune().run(dispatcher, tracker, domain)
+    assert all_text(dispatcher, domain).startswith("Dans quelle commune habites-tu ?")
+
+
+async def test_buttons_are_the_question_no_second_one(kb, domain, dispatcher):
+    values = await validate(
+        dispatcher,
+        domain,
+        slots={"topic": "formation", "requested_slot": "commune"},
+        candidates={"commune": "Cuverville"},
+        text="Cuverville",
+    )
+    assert set(values["commune_choices"]) == {"14215", "76206", "27194"}
+    tracker = make_tracker(slots={"requested_slot": "commune", **values})
+    events = await ActionAskCommune().run(dispatcher, tracker, domain)
+    assert len(dispatcher.messages) == 1  # only "Laquelle est la tienne ?" and its buttons
+    assert events == [SlotSet("commune_choices", None)]
 
 
 @pytest.mark.parametrize("typed", ["Paris", "Lyon", "asdfgh"])
