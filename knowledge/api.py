@@ -164,16 +164,20 @@ class KnowledgeBase:
         if resolver is None:
             with self._lock:
                 if self._resolver is None:
-                    s = self._snap
-                    self._resolver = CommuneResolver(
-                        s.communes.values(),
-                        s.former_communes,
-                        s.departements.values(),
-                        s.common_words,
-                        s.outside_places,
-                    )
+                    self._resolver = self.build_resolver()
                 resolver = self._resolver
         return resolver
+
+    def build_resolver(self) -> CommuneResolver:
+        """A new resolver over the loaded communes (the benchmark times this)."""
+        s = self._snap
+        return CommuneResolver(
+            s.communes.values(),
+            s.former_communes,
+            s.departements.values(),
+            s.common_words,
+            s.outside_places,
+        )
 
     def resolve_commune(self, text: str, limit: int = 5) -> list[CommuneMatch]:
         """Ranked Normandy communes meant by ``text`` (a mention or a sentence), ``[]`` if none."""

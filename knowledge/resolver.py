@@ -164,7 +164,7 @@ class CommuneResolver:
         self.communes: dict[str, Commune] = {c.insee: c for c in communes}
         self.exact: dict[str, list[_Entry]] = defaultdict(list)
         self.deletes: dict[str, set[str]] = defaultdict(set)
-        self.by_length: dict[int, list[str]] = defaultdict(list)
+        self.by_start: dict[tuple[str, int], list[str]] = defaultdict(list)
         self.postcodes: dict[str, list[str]] = defaultdict(list)
         self.departement_names = dict(_DEPARTEMENT_WORDS)
         for d in departements:
@@ -184,7 +184,9 @@ class CommuneResolver:
                 )
         self._add_aliases()
         for key in self.exact:
-            self.by_length[len(key)].append(key)
+            self.by_start[(key[0], len(key))].append(key)
+        self.prefixes = {key[:k] for key in self.exact for k in range(1, len(key) + 1)}
+        self._cache: dict[tuple, tuple[CommuneMatch, ...]] = {}
         self.max_tokens = max((e.tokens for es in self.exact.values() for e in es), default=1)
 
     def _add_aliases(self) -> None:
@@ -258,10 +260,7 @@ class CommuneResolver:
             # Two edits are only credible when the first letter is right ("beaucoup" is not
             # "Beaufour"); the scan is bounded to names of similar length.
             pool = [
-                k
-                for length in range(n - 2, n + 3)
-                for k in self.by_length.get(length, ())
-                if k[0] == key[0]
+                k for length in range(n - 2, n + 3) for k in self.by_start.get((key[0], length), ())
             ]
             for cand, d, _ in process.extract(
                 key, pool, scorer=OSA.distance, score_cutoff=2, limit=5
@@ -269,10 +268,24 @@ class CommuneResolver:
                 found.append((cand, int(d)))
         return found
 
-    def _matches(self, key: str, ntokens: int, fuzzy: bool) -> list[CommuneMatch]:
-        hits = [(key, 0)] if key in self.exact else []
-        if not hits and fuzzy:
-            hits = self._fuzzy_keys(key)
+    def _ordinary(self, key: str) -> bool:
+        return key in self.common or len(key) <= SHORT_NAME
+
+    def _exact_matches(self, key: str, ntokens: int, ordinary_ok: bool) -> tuple:
+        """Candidates of an exact key (cached: the index is fixed)."""
+        cache_key = (key, ntokens, ordinary_ok)
+        found = self._cache.get(cache_key)
+        if found is None:
+            ok = ordinary_ok or not self._ordinary(key)
+            found = tuple(self._candidates([(key, 0)], ntokens)) if ok else ()
+            self._cache[cache_key] = found
+        return found
+
+    def _fuzzy_matches(self, key: str, ntokens: int, ordinary_ok: bool) -> list[CommuneMatch]:
+        hits = [(k, d) for k, d in self._fuzzy_keys(key) if ordinary_ok or not self._ordinary(k)]
+        return self._candidates(hits, ntokens)
+
+    def _candidates(self, hits: list[tuple[str, int]], ntokens: int) -> list[CommuneMatch]:
         best: dict[str, CommuneMatch] = {}
         for k, dist in hits:
             for e in self.exact[k]:
@@ -301,6 +314,13 @@ class CommuneResolver:
         tokens = tokenize(text)
         spans: list[_Span] = []
         n_tok = len(tokens)
+        if n_tok and not any(ch.isdigit() for ch in text):
+            # Fast path: the whole message is a name ("Saint-Lô", "evreux").
+            whole = "".join(t.text for t in tokens)
+            found = self._exact_matches(whole, n_tok, True) if whole in self.exact else ()
+            if found and found[0].score >= SCORE_HEAD:
+                start, end = tokens[0].start, tokens[-1].end
+                return [Mention(start, end, text[start:end], found)]
         # filler_before[i]: tokens[:i] are all fillers; filler_after[j]: tokens[j:] are.
         filler_before = [True] * (n_tok + 1)
         for k, t in enumerate(tokens):
@@ -311,27 +331,40 @@ class CommuneResolver:
         for i in range(n_tok):
             prev = tokens[i - 1].text if i else ""
             prev_original = text[tokens[i - 1].start : tokens[i - 1].end] if i else ""
-            strong = prev in _STRONG_CUES or prev_original == "à" or prev == "jhabite"
+            strong = prev in _STRONG_CUES or prev_original == "à"
             weak = prev in _WEAK_CUES
             capital = text[tokens[i].start].isupper()
-            for n in range(min(self.max_tokens, n_tok - i), 0, -1):
-                window = tokens[i : i + n]
-                key = "".join(t.text for t in window)
-                if key.isdigit():
+            # Names that are ordinary words need a place context, or the whole message to
+            # themselves ("Eu"), not just fillers around them ("c'est vieux").
+            ordinary_ok = prev not in _NEGATIVE_CUES and (strong or (capital and i > 0))
+            limit = min(self.max_tokens, n_tok - i)
+            longest_exact = 0
+            key = ""
+            for n in range(1, limit + 1):
+                key += tokens[i + n - 1].text
+                if key not in self.prefixes:
+                    break
+                if key in self.exact:
+                    only = i == 0 and n == n_tok
+                    matches = self._exact_matches(key, n, ordinary_ok or only)
+                    if matches:
+                        spans.append(_Span(i, i + n, matches, len(key) * matches[0].score))
+                        longest_exact = n
+            # Typos are only forgiven where a place is expected, and for windows longer than
+            # the exact name found here (the longest window that matches wins).
+            if not (strong or weak or capital or filler_before[i]):
+                continue
+            for n in range(limit, longest_exact, -1):
+                if not (strong or weak or capital or filler_after[i + n]):
                     continue
-                alone = filler_before[i] and filler_after[i + n]
-                ordinary = key in self.common or len(key) <= SHORT_NAME
-                # An ordinary word needs the whole message to itself ("Eu"), not just fillers
-                # around it ("c'est vieux").
-                only = i == 0 and i + n == n_tok
-                if ordinary and (
-                    prev in _NEGATIVE_CUES or not (only or strong or (capital and i > 0))
-                ):
+                key = "".join(t.text for t in tokens[i : i + n])
+                if len(key) < 5 or key in self.exact or key.isdigit():
                     continue
-                fuzzy = alone or strong or weak or capital
-                matches = self._matches(key, n, fuzzy)
+                only = i == 0 and n == n_tok
+                matches = self._fuzzy_matches(key, n, ordinary_ok or only)
                 if matches:
                     spans.append(_Span(i, i + n, tuple(matches), len(key) * matches[0].score))
+                    break
         chosen: list[_Span] = []
         taken: set[int] = set()
         for span in sorted(spans, key=lambda s: (-s.weight, s.start)):
