@@ -18,7 +18,7 @@ from actions.render import (
     parcours_metiers_text,
     value,
 )
-from actions.understanding import is_referent
+from actions.understanding import is_referent, known_age
 
 
 def _coverage_text(kb: Any, operator: Any) -> str:
@@ -71,11 +71,10 @@ class ActionFindContacts(BoussoleAction):
         if commune is None:
             dispatcher.utter_message(response="utter_ask_commune")
             return []
-        age = tracker.get_slot("age")
         contacts = self.kb.find_contacts(
             commune.insee,
             tracker.get_slot("topic") or "orientation",
-            age=int(age) if age is not None else None,
+            age=known_age(tracker),
             situation=tracker.get_slot("situation"),
         )
         referent = is_referent(tracker)

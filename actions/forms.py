@@ -25,6 +25,7 @@ from actions.understanding import (
     is_cancel,
     is_refusal,
     is_valid_age,
+    known_age,
     latest_intent,
     latest_text,
     parse_age,
@@ -295,7 +296,7 @@ class ValidateEligibilityForm(ProfileValidation):
             return ["scheme"]
         check = self.kb.check_eligibility(
             scheme,
-            age=tracker.get_slot("age"),
+            age=known_age(tracker),
             situation=tracker.get_slot("situation"),
             commune=tracker.get_slot("commune"),
         )

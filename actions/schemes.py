@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import BoussoleAction
 from actions.render import button, intent_payload, operator_types_text, value
-from actions.understanding import is_referent, latest_text
+from actions.understanding import is_referent, known_age, latest_text
 
 YOUTH_OFFER = "atouts_normandie"
 ELIGIBILITY_LABELS = {
@@ -154,10 +154,9 @@ class ActionCheckEligibility(SchemeAction):
         if scheme is None:
             dispatcher.utter_message(response="utter_ask_scheme")
             return []
-        age = tracker.get_slot("age")
         check = self.kb.check_eligibility(
             scheme,
-            age=int(age) if age is not None else None,
+            age=known_age(tracker),
             situation=tracker.get_slot("situation"),
             commune=tracker.get_slot("commune"),
         )
@@ -217,11 +216,9 @@ class ActionYouthOffer(SchemeAction):
         if scheme is None:
             raise LookupError(f"schemes.yml has no {YOUTH_OFFER!r}")
         lines = [f"{scheme.name} : {scheme.summary}".strip()]
-        age = tracker.get_slot("age")
+        age = known_age(tracker)
         if age is not None:
-            check = self.kb.check_eligibility(
-                scheme, age=int(age), commune=tracker.get_slot("commune")
-            )
+            check = self.kb.check_eligibility(scheme, age=age, commune=tracker.get_slot("commune"))
             status = {
                 "yes": f"✅ À {age} ans, tu peux en profiter.",
                 "no": f"❌ À {age} ans, ce n'est malheureusement pas pour toi "

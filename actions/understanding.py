@@ -122,3 +122,9 @@ def is_valid_age(age: int | None) -> bool:
 def is_referent(tracker: Tracker) -> bool:
     """A referent of a partner structure (widget profile, or "je suis référent")."""
     return tracker.get_slot("profile") == "referent" or tracker.get_slot("situation") == "referent"
+
+
+def known_age(tracker: Tracker) -> int | None:
+    """The person's age if the conversation gave a valid one (slots may hold raw entity text)."""
+    age = parse_age(tracker.get_slot("age"))
+    return age if is_valid_age(age) else None

@@ -217,7 +217,12 @@ async def test_unknown_scheme_gets_the_closest_as_buttons(kb, domain, dispatcher
 
 
 @pytest.mark.parametrize(
-    ("age", "said"), [(19, "✅ À 19 ans, tu peux en profiter."), (27, "❌ À 27 ans")]
+    ("age", "said"),
+    [
+        (19, "✅ À 19 ans, tu peux en profiter."),
+        ("19", "✅ À 19 ans, tu peux en profiter."),  # raw entity value, before any form
+        (27, "❌ À 27 ans"),
+    ],
 )
 async def test_youth_offer_checks_the_age(kb, domain, dispatcher, age, said):
     tracker = make_tracker(slots={"age": age, "commune": "76540"}, intent="ask_youth_offer")

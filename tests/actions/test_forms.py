@@ -292,11 +292,20 @@ async def test_declined_situation_completes_the_form(kb, domain, dispatcher):
     assert values["requested_slot"] is None
 
 
-async def test_eligibility_form_asks_what_the_scheme_needs(kb, domain, dispatcher):
-    tracker = make_tracker(
-        slots={"scheme": "atouts_normandie"}, text="j'y ai droit ?", intent="ask_eligibility"
-    )
+@pytest.mark.parametrize(
+    ("slots", "asked"),
+    [
+        ({"scheme": "atouts_normandie"}, "age"),  # 15-25, Normandy residents only
+        ({"scheme": "atouts_normandie", "age": 19}, "commune"),
+        ({"scheme": "atouts_normandie", "commune": "76540"}, "age"),
+        ({"scheme": "atouts_normandie", "commune": "76540", "age": "19"}, None),
+        ({"scheme": "cej", "age": 19}, "situation"),
+        ({}, "scheme"),
+    ],
+)
+async def test_eligibility_form_asks_only_what_the_scheme_needs(
+    kb, domain, dispatcher, slots, asked
+):
+    tracker = make_tracker(slots=slots, text="j'y ai droit ?", intent="ask_eligibility")
     events = await ValidateEligibilityForm().run(dispatcher, tracker, domain)
-    assert (
-        SlotSet("requested_slot", "commune") in events or SlotSet("requested_slot", "age") in events
-    )
+    assert SlotSet("requested_slot", asked) in events
