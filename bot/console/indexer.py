@@ -182,16 +182,24 @@ def tracker_has_events(tracker: Engine) -> bool:
     return sa.inspect(tracker).has_table("events")
 
 
-def _state(conn: Connection) -> int:
-    value = conn.execute(
-        sa.select(appdb.index_state.c.value).where(appdb.index_state.c.key == "last_event_id")
-    ).scalar()
-    return int(value or 0)
+def _state(conn: Connection) -> tuple[int, int]:
+    values = dict(conn.execute(sa.select(appdb.index_state.c.key, appdb.index_state.c.value)).all())
+    return int(values.get("last_event_id", 0)), int(values.get("events_seen", 0))
 
 
-def _set_state(conn: Connection, last_id: int) -> None:
-    conn.execute(appdb.index_state.delete().where(appdb.index_state.c.key == "last_event_id"))
-    conn.execute(appdb.index_state.insert().values(key="last_event_id", value=last_id))
+def _set_state(conn: Connection, last_id: int, seen_count: int) -> None:
+    conn.execute(appdb.index_state.delete())
+    conn.execute(
+        appdb.index_state.insert(),
+        [{"key": "last_event_id", "value": last_id}, {"key": "events_seen", "value": seen_count}],
+    )
+
+
+def forget_events(app: Engine, count: int) -> None:
+    """Tell the index that ``count`` events it had read were deleted on purpose (erasure)."""
+    with app.begin() as conn:
+        last_id, seen_count = _state(conn)
+        _set_state(conn, last_id, max(seen_count - count, 0))
 
 
 def clear_index(app: Engine) -> None:
@@ -203,16 +211,23 @@ def clear_index(app: Engine) -> None:
 
 
 def sync_index(tracker: Engine, app: Engine) -> int:
-    """Bring the index up to date with the tracker store; return how many events were read."""
+    """Bring the index up to date with the tracker store; return how many events were read.
+
+    The index is rebuilt when the tracker no longer holds exactly the events already read: it was
+    emptied, replaced, edited by hand, or a concurrent transaction committed an older id late.
+    """
     if not tracker_has_events(tracker):
         return 0
+    with app.connect() as aconn:
+        seen, seen_count = _state(aconn)
     with tracker.connect() as tconn:
         max_id = tconn.execute(sa.select(sa.func.max(events.c.id))).scalar() or 0
-    with app.connect() as aconn:
-        seen = _state(aconn)
-    if max_id < seen:
-        clear_index(app)  # the tracker store was emptied or replaced
-        seen = 0
+        present = tconn.execute(
+            sa.select(sa.func.count()).select_from(events).where(events.c.id <= seen)
+        ).scalar()
+    if max_id < seen or present != seen_count:
+        clear_index(app)
+        seen = seen_count = 0
     read = 0
     while seen < max_id:
         with tracker.connect() as tconn:
@@ -224,13 +239,14 @@ def sync_index(tracker: Engine, app: Engine) -> int:
             ).all()
         if not batch:
             break
-        _merge(app, batch)
+        seen_count += len(batch)
+        _merge(app, batch, seen_count)
         seen = batch[-1].id
         read += len(batch)
     return read
 
 
-def _merge(app: Engine, batch: Iterable) -> None:
+def _merge(app: Engine, batch: Iterable, seen_count: int) -> None:
     batch = list(batch)
     senders = sorted({ev.sender_id for ev in batch})
     with app.begin() as conn:
@@ -260,7 +276,7 @@ def _merge(app: Engine, batch: Iterable) -> None:
                 .scalar_subquery()
             )
             conn.execute(mi.update().where(mi.c.event_id == last).values(fallback=True))
-        _set_state(conn, batch[-1].id)
+        _set_state(conn, batch[-1].id, seen_count)
 
 
 def _chunks(items: list, size: int):

@@ -14,7 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot import appdb
-from bot.console.indexer import clear_index, events, sync_index, tracker_has_events
+from bot.console.indexer import (
+    clear_index,
+    events,
+    forget_events,
+    sync_index,
+    tracker_has_events,
+)
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([dj]?)\s*$", re.IGNORECASE)
 
@@ -100,5 +106,6 @@ def erase_conversation(tracker_rw: Engine, app: Engine, sender_id: str, actor: s
             appdb.message_index.delete().where(appdb.message_index.c.sender_id == sender_id)
         )
         conn.execute(appdb.conv_index.delete().where(appdb.conv_index.c.sender_id == sender_id))
+    forget_events(app, deleted)
     appdb.write_audit(app, actor, "erase", sender_id, f"{deleted} événements supprimés")
     return deleted
