@@ -37,21 +37,29 @@ def origin_allowed(partner: Any, origin: str, request: web.Request) -> bool:
     return origin == own_origin(request) or origin.rstrip("/") in {o.rstrip("/") for o in allowed}
 
 
+async def find_partner(request: web.Request) -> Any:
+    """The partner named by ``?partner=``; 403 when unknown, 503 when it cannot be checked."""
+    try:
+        partner = await request.app[PARTNERS_KEY].partner(request.query.get("partner"))
+    except Exception as exc:
+        log.exception("partner lookup failed")
+        raise ApiError(
+            503,
+            "knowledge_unavailable",
+            "Boussole est momentanément indisponible. Réessaie dans quelques minutes.",
+        ) from exc
+    if partner is None:
+        raise unknown_partner()
+    return partner
+
+
 async def authorize(request: web.Request) -> Any:
     """The partner of this API request, after the partner and origin checks (403 otherwise).
 
     Requests without an ``Origin`` header do not come from a browser page (curl, benchmarks);
     CORS protects browsers, so they only need a known partner.
     """
-    try:
-        partner = await request.app[PARTNERS_KEY].partner(request.query.get("partner"))
-    except Exception as exc:
-        log.exception("partner lookup failed")
-        raise ApiError(
-            503, "knowledge_unavailable", "Le service est momentanément indisponible."
-        ) from exc
-    if partner is None:
-        raise unknown_partner()
+    partner = await find_partner(request)
     origin = request.headers.get("Origin")
     if origin is not None:
         if not origin_allowed(partner, origin, request):

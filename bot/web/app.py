@@ -17,6 +17,8 @@ import jinja2
 from aiohttp import web
 
 from bot import appdb
+from bot.console import PREFIX as CONSOLE_PREFIX
+from bot.console import setup_console
 from bot.settings import Settings, load_settings
 from bot.web.access import add_cors_headers
 from bot.web.directory import PartnerDirectory
@@ -60,6 +62,9 @@ def _error_response(request: web.Request, error: ApiError) -> web.StreamResponse
 @web.middleware
 async def errors_and_headers(request: web.Request, handler: Any) -> web.StreamResponse:
     """French JSON (API) or HTML (pages) for every error, then CORS and security headers."""
+    if request.path == CONSOLE_PREFIX or request.path.startswith(CONSOLE_PREFIX + "/"):
+        # The console has its own middleware, error pages and headers.
+        return await handler(request)
     try:
         response = await handler(request)
     except ApiError as exc:
@@ -139,4 +144,5 @@ def create_app(settings: Settings | None = None, *, knowledge: Any = None) -> we
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot.web", "templates"), autoescape=True)
     app.cleanup_ctx.extend([_http_client, _knowledge_base(knowledge), _app_database])
     setup_routes(app)
+    setup_console(app, settings)
     return app

@@ -22,6 +22,10 @@ async def _call(function: Callable[..., Any], *args: Any) -> Any:
     return await result if inspect.isawaitable(result) else result
 
 
+class KnowledgeUnavailable(RuntimeError):
+    """The knowledge base could not be opened at start-up."""
+
+
 class PartnerDirectory:
     """Partner lookups and the fallback contact, over a ``knowledge.api.KnowledgeBase``."""
 
@@ -31,10 +35,13 @@ class PartnerDirectory:
         self._cache: dict[str, tuple[float, Any]] = {}
 
     async def partner(self, partner_id: Any) -> Any | None:
-        """The partner with this id, or ``None`` (unknown, malformed or knowledge base down)."""
-        if self.knowledge is None or not isinstance(partner_id, str):
-            return None
-        if not PARTNER_ID_RE.match(partner_id):
+        """The partner with this id, or ``None`` when unknown or malformed.
+
+        Raises :class:`KnowledgeUnavailable` when there is no knowledge base to ask.
+        """
+        if self.knowledge is None:
+            raise KnowledgeUnavailable("the knowledge base is not open")
+        if not isinstance(partner_id, str) or not PARTNER_ID_RE.match(partner_id):
             return None
         now = time.monotonic()
         cached = self._cache.get(partner_id)

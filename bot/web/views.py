@@ -23,7 +23,7 @@ from bot.web.chat_input import (
     read_json_object,
     read_session_id,
 )
-from bot.web.errors import ApiError, unknown_partner
+from bot.web.errors import ApiError
 from bot.web.keys import (
     APP_DB_KEY,
     HTTP_KEY,
@@ -190,25 +190,19 @@ async def healthz(request: web.Request) -> web.Response:
     )
 
 
-async def _page_partner(request: web.Request, default: str | None = None) -> Any:
-    partner_id = request.query.get("partner", default)
-    partner = await request.app[PARTNERS_KEY].partner(partner_id)
-    if partner is None:
-        raise unknown_partner()
-    return partner
-
-
 @aiohttp_jinja2.template("demo.html")
 async def demo(request: web.Request) -> dict[str, Any]:
     """``/demo``: a sample partner page with the one-line embed, and the widget on it."""
-    partner = await _page_partner(request, request.app[SETTINGS_KEY].demo_partner)
+    if "partner" not in request.query:
+        raise web.HTTPFound(f"/demo?partner={request.app[SETTINGS_KEY].demo_partner}")
+    partner = await access.find_partner(request)
     return {"partner": partner, "base": access.own_origin(request)}
 
 
 @aiohttp_jinja2.template("totem.html")
 async def totem(request: web.Request) -> dict[str, Any]:
     """``/totem?partner=ID``: the full-screen kiosk for a shared touch screen."""
-    partner = await _page_partner(request)
+    partner = await access.find_partner(request)
     return {"partner": partner, "idle_seconds": request.app[SETTINGS_KEY].totem_idle_seconds}
 
 

@@ -30,6 +30,7 @@ def gateway_settings(tmp_path):
             "action_port": rasa_port,
             "host": "127.0.0.1",
             "app_db_url": f"sqlite:///{tmp_path / 'app.sqlite3'}",
+            "tracker_db_url": f"sqlite:///{tmp_path / 'tracker.sqlite3'}",
             **overrides,
         }
         return replace(load_settings({}), **values)

@@ -63,3 +63,9 @@ def test_widget_never_inserts_html():
         assert sink not in source
     # Nothing loaded from a CDN: the only absolute address is the placeholder in the comment.
     assert re.findall(r"https?://[\w.-]+", source) == ["https://GATEWAY"]
+
+
+async def test_console_is_mounted_with_its_own_login(gateway):
+    response = await gateway.get("/console", allow_redirects=False)
+    assert response.status == 302
+    assert response.headers["Location"].startswith("/console/login")

@@ -1,0 +1,110 @@
+"""The gateway over the real knowledge base loaded from knowledge/data (no stand-in)."""
+
+from __future__ import annotations
+
+import pytest
+from web_support import free_port
+
+from knowledge.api import KnowledgeBase
+from knowledge.loader import load
+
+
+@pytest.fixture(scope="module")
+def real_knowledge(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('kb') / 'knowledge.sqlite3'}"
+    load(url)
+    knowledge = KnowledgeBase.from_url(url)
+    yield knowledge
+    knowledge.close()
+
+
+async def test_declared_partner_and_origins_come_from_partners_yml(
+    fake_rasa, make_gateway, real_knowledge
+):
+    partner = real_knowledge.partner("rouen_info_jeunes")
+    client = await make_gateway(fake_rasa.port, knowledge=real_knowledge)
+    body = {"session_id": "session-reelle-1", "text": "bonjour"}
+    for origin in partner.allowed_origins:
+        response = await client.post(
+            "/api/chat?partner=rouen_info_jeunes", json=body, headers={"Origin": origin}
+        )
+        assert response.status == 200, origin
+    refused = await client.post(
+        "/api/chat?partner=rouen_info_jeunes", json=body, headers={"Origin": "https://evil.example"}
+    )
+    assert refused.status == 403
+    unknown = await client.post("/api/chat?partner=rouen-info-jeunes", json=body)
+    assert unknown.status == 403
+
+
+async def test_rasa_down_gives_the_parcours_metiers_line_of_contacts_yml(
+    make_gateway, real_knowledge
+):
+    line = real_knowledge.contact("parcours_metiers")
+    assert line is not None and line.phone
+    client = await make_gateway(free_port(), knowledge=real_knowledge)
+    response = await client.post(
+        "/api/chat?partner=rouen_info_jeunes",
+        json={"session_id": "session-reelle-2", "text": "bonjour"},
+    )
+    assert response.status == 503
+    body = await response.json()
+    assert line.phone in body["message"]
+    assert [p["text"] for p in body["messages"][0]["parts"] if p.get("kind") == "phone"] == [
+        line.phone
+    ]
+
+
+async def test_healthz_checks_the_real_knowledge_base(fake_rasa, make_gateway, real_knowledge):
+    client = await make_gateway(fake_rasa.port, knowledge=real_knowledge)
+    response = await client.get("/healthz")
+    assert response.status == 200
+    assert (await response.json())["services"]["knowledge"] == {"ok": True, "detail": "ok"}
+
+
+async def test_gateway_opens_the_knowledge_base_from_settings(fake_rasa, aiohttp_client, tmp_path):
+    from dataclasses import replace
+
+    from bot.settings import load_settings
+    from bot.web.app import create_app
+
+    url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    load(url)
+    settings = replace(
+        load_settings({}),
+        rasa_url=f"http://127.0.0.1:{fake_rasa.port}",
+        knowledge_db_url=url,
+        app_db_url=f"sqlite:///{tmp_path / 'app.sqlite3'}",
+        tracker_db_url=f"sqlite:///{tmp_path / 'tracker.sqlite3'}",
+    )
+    client = await aiohttp_client(create_app(settings))
+    response = await client.get("/api/config?partner=rouen_info_jeunes")
+    assert response.status == 200
+    assert (await response.json())["partner"]["name"] == "Rouen Info Jeunes"
+
+
+async def test_gateway_starts_and_reports_a_missing_knowledge_base(
+    fake_rasa, aiohttp_client, tmp_path
+):
+    from dataclasses import replace
+
+    from bot.settings import load_settings
+    from bot.web.app import create_app
+
+    settings = replace(
+        load_settings({}),
+        rasa_url=f"http://127.0.0.1:{fake_rasa.port}",
+        action_port=fake_rasa.port,
+        knowledge_db_url=f"sqlite:///{tmp_path / 'absente' / 'kb.sqlite3'}",
+        app_db_url=f"sqlite:///{tmp_path / 'app.sqlite3'}",
+        tracker_db_url=f"sqlite:///{tmp_path / 'tracker.sqlite3'}",
+    )
+    client = await aiohttp_client(create_app(settings))
+    health = await client.get("/healthz")
+    assert health.status == 503
+    assert (await health.json())["services"]["knowledge"]["ok"] is False
+    chat = await client.post(
+        "/api/chat?partner=rouen_info_jeunes", json={"session_id": "session-x-1", "text": "a"}
+    )
+    assert chat.status == 503
+    assert "indisponible" in (await chat.json())["message"]
