@@ -143,8 +143,9 @@ class ProfileValidation(BoussoleFormValidation, ABC):
         text = str(value or "").strip()
         if is_cancel(text):
             return self._stop(dispatcher, "commune")
-        if text == OTHER_COMMUNE:
-            return {"commune": None}  # the form asks for the commune again
+        if text == OTHER_COMMUNE or latest_intent(tracker) == "affirm":
+            # "autre" (button) or "oui": no commune yet, the form asks for it again.
+            return {"commune": None}
         if is_refusal(text):
             dispatcher.utter_message(
                 response="utter_commune_declined", parcours_metiers=parcours_metiers_text()

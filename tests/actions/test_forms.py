@@ -129,6 +129,19 @@ async def test_another_commune_asks_for_the_name_once(kb, domain, dispatcher):
     assert all_text(dispatcher, domain).startswith("Dans quelle commune habites-tu ?")
 
 
+async def test_yes_is_no_commune(kb, domain, dispatcher):
+    values = await validate(
+        dispatcher,
+        domain,
+        slots={"topic": "formation", "requested_slot": "commune"},
+        candidates={"commune": "oui"},
+        text="oui",
+        intent="affirm",
+    )
+    assert values == {"commune": None, "requested_slot": "commune"}
+    assert dispatcher.messages == []
+
+
 async def test_buttons_are_the_question_no_second_one(kb, domain, dispatcher):
     values = await validate(
         dispatcher,
