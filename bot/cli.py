@@ -15,6 +15,7 @@ COMMAND_MODULES: list[str] = [
     "knowledge.cli",  # kb load | validate | stats | resolve
     "bot.training",  # train, nlu sync, test-stories
     "bot.stack",  # run
+    "bot.console.cli",  # users add | list | remove | passwd, logs purge | erase
 ]
 
 

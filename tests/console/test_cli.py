@@ -1,0 +1,111 @@
+"""`python -m bot users …` and `python -m bot logs …` as an operator runs them."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from bot import appdb
+from bot.cli import main
+from bot.console import auth
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch, sample_tracker_file):
+    import shutil
+
+    tracker = tmp_path / "tracker.sqlite3"
+    shutil.copy(sample_tracker_file, tracker)
+    monkeypatch.setenv("TRACKER_DB_URL", f"sqlite:///{tracker}")
+    monkeypatch.setenv("APP_DB_URL", f"sqlite:///{tmp_path / 'app.sqlite3'}")
+    return tmp_path
+
+
+def run(monkeypatch, capsys, argv, stdin: str = ""):
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_users_add_list_remove(env, monkeypatch, capsys):
+    code, out, _ = run(
+        monkeypatch,
+        capsys,
+        [
+            "users",
+            "add",
+            "Ref@Rouen.fr",
+            "--role",
+            "referent",
+            "--partner",
+            "rouen-info-jeunes",
+            "--password-stdin",
+        ],
+        "un mot de passe solide\n",
+    )
+    assert code == 0 and "Compte créé : ref@rouen.fr (referent, rouen-info-jeunes)." in out
+    engine = appdb.get_engine(f"sqlite:///{env / 'app.sqlite3'}")
+    assert auth.authenticate(engine, "ref@rouen.fr", "un mot de passe solide", "cli") is not None
+    code, out, _ = run(monkeypatch, capsys, ["users", "list"])
+    assert "ref@rouen.fr" in out and "referent" in out
+    code, out, _ = run(monkeypatch, capsys, ["users", "remove", "ref@rouen.fr"])
+    assert code == 0 and "Compte supprimé" in out
+    assert auth.list_users(engine) == []
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "message"),
+    [
+        (["--role", "staff"], "court\n", "au moins 12 caractères"),
+        (["--role", "referent"], "un mot de passe solide\n", "rattaché à un partenaire"),
+    ],
+)
+def test_users_add_refuses_bad_input_in_french(env, monkeypatch, capsys, argv, stdin, message):
+    code, _out, err = run(
+        monkeypatch, capsys, ["users", "add", "x@aom.fr", *argv, "--password-stdin"], stdin
+    )
+    assert code == 2 and message in err
+    engine = appdb.get_engine(f"sqlite:///{env / 'app.sqlite3'}")
+    assert auth.list_users(engine) == []
+    engine.dispose()
+
+
+def test_logs_purge_uses_the_duration(env, monkeypatch, capsys):
+    code, out, _ = run(monkeypatch, capsys, ["logs", "purge", "--older-than", "395d"])
+    assert code == 0
+    assert "Purge au-delà de 395 jours" in out and "1 conversations disparues" in out
+    tracker = appdb.get_engine(f"sqlite:///{env / 'tracker.sqlite3'}")
+    with tracker.connect() as conn:
+        senders = set(conn.execute(sa.text("SELECT DISTINCT sender_id FROM events")).scalars())
+    tracker.dispose()
+    assert "conv-old" not in senders and "conv-rouen" in senders
+
+
+def test_logs_purge_refuses_a_bad_duration(env, monkeypatch, capsys):
+    code, _out, err = run(monkeypatch, capsys, ["logs", "purge", "--older-than", "un an"])
+    assert code == 2 and "Durée illisible" in err
+
+
+def test_logs_purge_default_comes_from_settings(env, monkeypatch, capsys):
+    monkeypatch.setenv("LOG_RETENTION_DAYS", "1")
+    code, out, _ = run(monkeypatch, capsys, ["logs", "purge"])
+    assert code == 0 and "Purge au-delà de 1 jours" in out
+    assert "3 conversations disparues" in out  # only conv-distress is younger than a day
+
+
+def test_logs_erase(env, monkeypatch, capsys):
+    code, out, _ = run(monkeypatch, capsys, ["logs", "erase", "conv-caen"])
+    assert code == 0 and "Conversation conv-caen effacée" in out
+    code, out, _ = run(monkeypatch, capsys, ["logs", "erase", "conv-caen"])
+    assert code == 1 and "Aucun événement" in out
+
+
+def test_purge_on_a_store_rasa_never_created(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TRACKER_DB_URL", f"sqlite:///{tmp_path / 'none.sqlite3'}")
+    monkeypatch.setenv("APP_DB_URL", f"sqlite:///{tmp_path / 'app.sqlite3'}")
+    code, out, _ = run(monkeypatch, capsys, ["logs", "purge", "--older-than", "30"])
+    assert code == 0 and "0 événements supprimés" in out
