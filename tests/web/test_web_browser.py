@@ -34,7 +34,7 @@ CHROMIUM_ARGS = [
 ]
 RESULTS = PROJECT_ROOT / "results"
 TOTEM_IDLE_SECONDS = 4
-LAUNCHER = "Une question ? Boussole t'aide"
+LAUNCHER = "Une question\u00a0? Boussole t'aide"
 TOPIC = "Découvrir un métier"
 QUESTION = "je cherche une formation en cuisine"
 
@@ -277,6 +277,9 @@ def test_totem_topics_first_qr_code_and_reset_after_idle(browser, fake_backend):
     expect(qr).to_be_visible()
     expect(qr).to_have_attribute("alt", f"QR code vers {FICTION_PHONE}")
     assert qr.get_attribute("src").startswith("data:image/svg+xml")
+    # Nothing on the kiosk navigates away: numbers and addresses are text, the QR code carries them.
+    expect(page.locator(".bsl-log").get_by_text(FICTION_PHONE)).to_be_visible()
+    expect(page.get_by_role("link")).to_have_count(0)
     shot(page, "totem.png")
 
     notice = page.locator(".bsl-notice")

@@ -19,7 +19,7 @@
   var IDLE_SECONDS = Math.max(2, parseInt(script.dataset.idleSeconds || "120", 10) || 120);
   var STORE_KEY = "boussole:" + PARTNER;
   var HISTORY_MAX = 60;
-  var LAUNCHER_LABEL = "Une question ? Boussole t'aide";
+  var LAUNCHER_LABEL = "Une question\u00a0? Boussole t'aide";
   var SAFE_HREF = /^(https?:\/\/|mailto:|tel:\+?\d)/;
 
   // A kiosk forgets everything between visitors, so it never touches localStorage.
@@ -119,7 +119,10 @@
   function appendParts(container, message) {
     var parts = message.parts || [{ text: message.text || "" }];
     parts.forEach(function (part) {
-      if (part.href && SAFE_HREF.test(part.href)) {
+      if (TOTEM && part.href) {
+        // A kiosk must not navigate away or dial: the text stays, the QR code carries it away.
+        container.appendChild(el("strong", "bsl-link-text", part.text));
+      } else if (part.href && SAFE_HREF.test(part.href)) {
         var link = el("a", "bsl-link", part.text);
         link.href = part.href;
         if (/^https?:/.test(part.href)) {
@@ -192,8 +195,11 @@
       var chip = el("button", "bsl-reply", button.title);
       chip.type = "button";
       chip.addEventListener("click", function () {
-        // The chips disappear once used: keep keyboard focus somewhere useful.
-        ui.input.focus({ preventScroll: true });
+        // The chips disappear once used: keep keyboard focus somewhere useful (not on a
+        // kiosk, where focusing the text box would pop up the on-screen keyboard).
+        if (!TOTEM) {
+          ui.input.focus({ preventScroll: true });
+        }
         send({ payload: button.payload, title: button.title });
       });
       ui.replies.appendChild(chip);
@@ -398,8 +404,10 @@
     var reset = el("button", "bsl-reset", "Nouvelle conversation");
     reset.type = "button";
     reset.addEventListener("click", function () {
-      startConversation("Nouvelle conversation : la précédente a été effacée.");
-      ui.input.focus();
+      startConversation("Nouvelle conversation\u00a0: la précédente a été effacée.");
+      if (!TOTEM) {
+        ui.input.focus(); // on a kiosk this would pop up the on-screen keyboard
+      }
     });
     header.appendChild(reset);
     if (!TOTEM) {
@@ -414,11 +422,15 @@
     panel.appendChild(header);
 
     var privacy = el("p", "bsl-privacy", state.config.privacy.text + " ");
-    var more = el("a", "bsl-link", "En savoir plus");
-    more.href = state.config.privacy.url;
-    more.target = "_blank";
-    more.rel = "noopener";
-    privacy.appendChild(more);
+    if (TOTEM) {
+      privacy.appendChild(document.createTextNode("Détails : " + state.config.privacy.url));
+    } else {
+      var more = el("a", "bsl-link", "En savoir plus");
+      more.href = state.config.privacy.url;
+      more.target = "_blank";
+      more.rel = "noopener";
+      privacy.appendChild(more);
+    }
     panel.appendChild(privacy);
 
     ui.log = el("div", "bsl-log");
@@ -536,10 +548,10 @@
       }
       var left = IDLE_SECONDS - Math.floor((Date.now() - lastActivity) / 1000);
       if (left <= 0) {
-        startConversation("La conversation précédente a été effacée. Bienvenue !");
+        startConversation("La conversation précédente a été effacée. Bienvenue\u00a0!");
         ui.notice.dataset.kind = "reset";
       } else if (left <= warnAt) {
-        notify("Tu es toujours là ? Sans action, la conversation sera effacée dans " + left + " s.");
+        notify("Tu es toujours là\u00a0? Sans action, la conversation sera effacée dans " + left + " s.");
         ui.notice.dataset.kind = "idle";
       }
     }, 500);
