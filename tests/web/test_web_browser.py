@@ -45,6 +45,41 @@ FOCUSED_LABEL = """() => {
   return a ? (a.getAttribute('aria-label') || a.id || a.textContent.trim()) : null;
 }"""
 
+# WCAG contrast ratio of an element's text against the first opaque background behind it
+# (walking out of the shadow root through its host).
+CONTRAST = """(el) => {
+  const parse = (c) => {
+    const p = c.match(/rgba?\\(([^)]+)\\)/)[1].split(",").map(Number);
+    return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+  };
+  const lum = (c) => {
+    const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
+  };
+  let node = el, bg = { r: 255, g: 255, b: 255 };
+  while (node) {
+    const c = parse(getComputedStyle(node).backgroundColor);
+    if (c.a > 0) { bg = c; break; }
+    node = node.parentElement || (node.getRootNode().host || null);
+  }
+  const a = lum(parse(getComputedStyle(el).color)), b = lum(bg);
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+TEXT_ELEMENTS = [
+    ".bsl-launcher",
+    ".bsl-title",
+    ".bsl-subtitle",
+    ".bsl-reset",
+    ".bsl-privacy",
+    ".bsl-privacy .bsl-link",
+    ".bsl-bot .bsl-bubble",
+    ".bsl-user .bsl-bubble",
+    ".bsl-bubble .bsl-link",
+    ".bsl-thumb",
+    ".bsl-notice",
+    ".bsl-send",
+]
+
 
 @dataclass(frozen=True)
 class Backend:
@@ -157,6 +192,10 @@ def test_widget_flow_with_the_mouse(page, widget_backend):
     expect(page.get_by_role("button", name="Réponse utile").last).to_have_attribute(
         "aria-pressed", "true"
     )
+
+    for selector in TEXT_ELEMENTS:
+        ratio = page.locator(selector).first.evaluate(CONTRAST)
+        assert ratio >= 4.5, f"{selector}: contrast {ratio:.2f} is below AA"
 
     page.reload()
     expect(page.get_by_role("log")).to_be_visible()
