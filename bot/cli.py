@@ -16,6 +16,7 @@ COMMAND_MODULES: list[str] = [
     "bot.training",  # train, nlu sync, test-stories
     "bot.stack",  # run
     "bot.console.cli",  # users add | list | remove | passwd, logs purge | erase
+    "bot.evaluation",  # eval
 ]
 
 

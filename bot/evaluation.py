@@ -1,0 +1,371 @@
+"""`python -m bot eval`: train NLU-only models and compare them on the held-out test set.
+
+For the project's ``config.yml`` and the ``rasa init`` baseline (``bot/eval_configs/baseline.yml``)
+it trains an NLU model on ``data/`` (including ``data/nlu/generated/`` when it exists), tests it on
+``tests/nlu/`` (never used for training), prints a side-by-side table and writes a report with the
+confusion matrices under ``results/eval/``. The exit code says whether the target is met.
+
+Rasa runs in subprocesses: each model trains in a fresh interpreter, so one configuration's
+TensorFlow state cannot leak into the other's timing, and a crash is reported instead of
+taking the command down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT
+
+DEFAULT_CONFIG = PROJECT_ROOT / "config.yml"
+BASELINE_CONFIG = PROJECT_ROOT / "bot" / "eval_configs" / "baseline.yml"
+TRAIN_DATA = PROJECT_ROOT / "data"
+TEST_DATA = PROJECT_ROOT / "tests" / "nlu"
+DOMAIN = PROJECT_ROOT / "domain"
+RESULTS_DIR = PROJECT_ROOT / "results" / "eval"
+
+# Targets of issue 2 on the held-out set; the candidate must also beat the baseline.
+TARGET_ACCURACY = 0.95
+TARGET_MACRO_F1 = 0.93
+
+
+class EvaluationError(Exception):
+    """A step of the evaluation failed; the message is meant for the person running it."""
+
+
+@dataclass(frozen=True)
+class ConfigResult:
+    """Figures measured for one pipeline configuration on the held-out set."""
+
+    name: str
+    config: str
+    intent_accuracy: float
+    intent_macro_f1: float
+    entity_micro_f1: float | None
+    entity_macro_f1: float | None
+    train_seconds: float
+    test_examples: int
+    per_intent_f1: dict[str, float]
+    confusion_matrix: str
+
+
+def sentence_key(text: str) -> str:
+    """Comparison key of a sentence: case, accents, punctuation and spacing are ignored.
+
+    Two sentences with the same key are the same example for the purpose of keeping the
+    held-out set apart from the training data.
+    """
+    folded = unicodedata.normalize("NFD", text.casefold())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", folded).split())
+
+
+def load_examples(path: Path) -> list[tuple[str, str]]:
+    """(text, intent) of every NLU example under ``path``, annotations removed by Rasa's reader."""
+    from rasa.shared.data import get_data_files, is_nlu_file
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    # Rasa's loader refuses non-NLU files (data/intent_labels.csv), so pick the NLU ones first.
+    examples = []
+    for file in sorted(get_data_files([str(path)], is_nlu_file)):
+        data = load_data(file, language="fr")
+        examples += [(m.get("text"), m.get("intent")) for m in data.intent_examples]
+    return examples
+
+
+def leaked_sentences(train_path: Path = TRAIN_DATA, test_path: Path = TEST_DATA) -> list[str]:
+    """Held-out sentences whose normalised form also appears in the training data."""
+    train_keys = {sentence_key(text) for text, _ in load_examples(train_path)}
+    return [text for text, _ in load_examples(test_path) if sentence_key(text) in train_keys]
+
+
+def _rasa_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    return env
+
+
+def _run_rasa(args: list[str], log_path: Path) -> float:
+    """Run ``rasa ARGS`` from the project root, logging to ``log_path``; return the wall time."""
+    command = [sys.executable, "-m", "rasa", *args]
+    started = time.perf_counter()
+    with log_path.open("w", encoding="utf-8") as log:
+        completed = subprocess.run(
+            command, cwd=PROJECT_ROOT, env=_rasa_env(), stdout=log, stderr=subprocess.STDOUT
+        )
+    elapsed = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise EvaluationError(
+            f"« rasa {' '.join(args[:2])} » a échoué (code {completed.returncode}) ; "
+            f"voir le journal {log_path}"
+        )
+    return elapsed
+
+
+def _entity_report(out_dir: Path) -> dict | None:
+    """The entity report of DIET, or of the only entity extractor when DIET is absent."""
+    preferred = out_dir / "DIETClassifier_report.json"
+    if preferred.exists():
+        return json.loads(preferred.read_text(encoding="utf-8"))
+    reports = [
+        p
+        for p in out_dir.glob("*_report.json")
+        if p.name not in {"intent_report.json", "response_selection_report.json"}
+    ]
+    return json.loads(reports[0].read_text(encoding="utf-8")) if len(reports) == 1 else None
+
+
+def _display(path: Path) -> str:
+    """``path`` relative to the project root when it lies inside, else as given."""
+    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
+
+
+def _f1(report: dict | None, average: str) -> float | None:
+    if not report or average not in report:
+        return None
+    return float(report[average]["f1-score"])
+
+
+def evaluate_config(
+    name: str, config: Path, out_dir: Path, work_dir: Path, train_data: Path, test_data: Path
+) -> ConfigResult:
+    """Train an NLU model for ``config`` on ``train_data`` and test it on ``test_data``."""
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    model_dir = work_dir / name
+    print(f"[{name}] entraînement de {_display(config)}…", flush=True)
+    train_seconds = _run_rasa(
+        [
+            "train",
+            "nlu",
+            "--config",
+            str(config),
+            "--nlu",
+            str(train_data),
+            "--domain",
+            str(DOMAIN),
+            "--out",
+            str(model_dir),
+            "--fixed-model-name",
+            name,
+        ],
+        out_dir / "train.log",
+    )
+    model = model_dir / f"{name}.tar.gz"
+    if not model.exists():
+        raise EvaluationError(f"[{name}] aucun modèle produit ; voir {out_dir / 'train.log'}")
+    print(f"[{name}] entraîné en {train_seconds:.0f} s ; test sur {test_data.name}/…", flush=True)
+    _run_rasa(
+        [
+            "test",
+            "nlu",
+            "--model",
+            str(model),
+            "--nlu",
+            str(test_data),
+            "--domain",
+            str(DOMAIN),
+            "--out",
+            str(out_dir),
+        ],
+        out_dir / "test.log",
+    )
+    intent_path = out_dir / "intent_report.json"
+    if not intent_path.exists():
+        raise EvaluationError(f"[{name}] rapport d'intentions absent ; voir {out_dir / 'test.log'}")
+    intents = json.loads(intent_path.read_text(encoding="utf-8"))
+    entities = _entity_report(out_dir)
+    per_intent = {
+        label: round(float(values["f1-score"]), 4)
+        for label, values in intents.items()
+        if isinstance(values, dict) and label not in {"macro avg", "weighted avg", "micro avg"}
+    }
+    return ConfigResult(
+        name=name,
+        config=_display(config),
+        intent_accuracy=float(intents["accuracy"]),
+        intent_macro_f1=float(intents["macro avg"]["f1-score"]),
+        entity_micro_f1=_f1(entities, "micro avg"),
+        entity_macro_f1=_f1(entities, "macro avg"),
+        train_seconds=round(train_seconds, 1),
+        test_examples=int(intents["macro avg"]["support"]),
+        per_intent_f1=per_intent,
+        confusion_matrix=_display(out_dir / "intent_confusion_matrix.png"),
+    )
+
+
+def target_failures(candidate: ConfigResult, baseline: ConfigResult | None) -> list[str]:
+    """Why ``candidate`` misses the target (empty when it is met), in French."""
+    failures = []
+    if candidate.intent_accuracy < TARGET_ACCURACY:
+        failures.append(
+            f"exactitude {candidate.intent_accuracy:.3f} < {TARGET_ACCURACY:.2f} demandé"
+        )
+    if candidate.intent_macro_f1 < TARGET_MACRO_F1:
+        failures.append(f"F1 macro {candidate.intent_macro_f1:.3f} < {TARGET_MACRO_F1:.2f} demandé")
+    if baseline is not None and not (
+        candidate.intent_macro_f1 > baseline.intent_macro_f1
+        and candidate.intent_accuracy >= baseline.intent_accuracy
+    ):
+        failures.append(
+            f"pas meilleur que la référence {baseline.name} "
+            f"(F1 macro {candidate.intent_macro_f1:.3f} contre {baseline.intent_macro_f1:.3f}, "
+            f"exactitude {candidate.intent_accuracy:.3f} contre {baseline.intent_accuracy:.3f})"
+        )
+    return failures
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def format_table(results: list[ConfigResult]) -> str:
+    """Markdown table of the figures, one column per configuration."""
+    rows = [
+        ("exactitude (intentions)", [_fmt(r.intent_accuracy) for r in results]),
+        ("F1 macro (intentions)", [_fmt(r.intent_macro_f1) for r in results]),
+        ("F1 micro (entités)", [_fmt(r.entity_micro_f1) for r in results]),
+        ("F1 macro (entités)", [_fmt(r.entity_macro_f1) for r in results]),
+        ("entraînement (s)", [f"{r.train_seconds:.0f}" for r in results]),
+        ("exemples de test", [str(r.test_examples) for r in results]),
+    ]
+    header = "| mesure | " + " | ".join(f"{r.name} (`{r.config}`)" for r in results) + " |"
+    lines = [header, "|---|" + "---:|" * len(results)]
+    lines += [f"| {label} | " + " | ".join(cells) + " |" for label, cells in rows]
+    return "\n".join(lines)
+
+
+def _weakest_intents(result: ConfigResult, count: int = 8) -> str:
+    worst = sorted(result.per_intent_f1.items(), key=lambda item: item[1])[:count]
+    return "\n".join(f"- `{intent}` : F1 {f1:.3f}" for intent, f1 in worst)
+
+
+def write_report(
+    results: list[ConfigResult], failures: list[str], out_dir: Path, generated: bool
+) -> tuple[Path, Path]:
+    """Write ``report.json`` and ``report.md`` in ``out_dir``; return both paths."""
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    payload = {
+        "generated_at": stamp,
+        "train_data": "data/" + (" (avec data/nlu/generated/)" if generated else ""),
+        "test_data": "tests/nlu/",
+        "targets": {"accuracy": TARGET_ACCURACY, "macro_f1": TARGET_MACRO_F1},
+        "target_met": not failures,
+        "failures": failures,
+        "configs": [asdict(r) for r in results],
+    }
+    json_path = out_dir / "report.json"
+    json_path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    verdict = "atteint" if not failures else "manqué : " + " ; ".join(failures)
+    parts = [
+        "# Évaluation NLU de Boussole",
+        "",
+        f"Généré le {stamp}. Entraînement sur `{payload['train_data']}`, test sur `tests/nlu/` "
+        "(jeu tenu à part, jamais utilisé pour l'entraînement).",
+        "",
+        format_table(results),
+        "",
+        f"Objectif (exactitude ≥ {TARGET_ACCURACY}, F1 macro ≥ {TARGET_MACRO_F1}, "
+        f"meilleur que la référence) : **{verdict}**.",
+        "",
+    ]
+    for r in results:
+        parts += [
+            f"## {r.name}",
+            "",
+            f"Matrice de confusion : `{r.confusion_matrix}`. Intentions les plus faibles :",
+            "",
+            _weakest_intents(r),
+            "",
+        ]
+    md_path = out_dir / "report.md"
+    md_path.write_text("\n".join(parts), encoding="utf-8")
+    return json_path, md_path
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry point of ``python -m bot eval``."""
+    test_data = Path(args.test_data).resolve()
+    train_data = Path(args.train_data).resolve()
+    out_dir = Path(args.out).resolve()
+    configs = [("boussole", Path(args.config).resolve())]
+    if not args.no_baseline:
+        configs.append(("baseline", Path(args.baseline).resolve()))
+    configs += [(Path(extra).stem, Path(extra).resolve()) for extra in args.extra]
+    for _, path in configs:
+        if not path.is_file():
+            print(f"Configuration introuvable : {path}", file=sys.stderr)
+            return 2
+    for path, what in ((train_data, "données d'entraînement"), (test_data, "jeu de test")):
+        if not path.is_dir() or not any(path.rglob("*.yml")):
+            print(f"{what.capitalize()} introuvables dans {path}", file=sys.stderr)
+            return 2
+    leaks = leaked_sentences(train_data, test_data)
+    if leaks:
+        print(
+            f"{len(leaks)} phrase(s) du jeu de test figurent aussi dans l'entraînement, "
+            "l'évaluation ne serait pas honnête :",
+            file=sys.stderr,
+        )
+        for text in leaks[:20]:
+            print(f"  - {text}", file=sys.stderr)
+        return 2
+    generated = (train_data / "nlu" / "generated").is_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results: list[ConfigResult] = []
+    with tempfile.TemporaryDirectory(prefix="boussole-eval-") as work:
+        try:
+            for name, path in configs:
+                results.append(
+                    evaluate_config(name, path, out_dir / name, Path(work), train_data, test_data)
+                )
+        except EvaluationError as exc:
+            print(f"Évaluation interrompue : {exc}", file=sys.stderr)
+            return 2
+    baseline = next((r for r in results if r.name == "baseline"), None)
+    failures = target_failures(results[0], baseline)
+    json_path, md_path = write_report(results, failures, out_dir, generated)
+    print()
+    print(format_table(results))
+    print()
+    print(f"Rapport : {_display(md_path)} et {json_path.name}")
+    if failures:
+        print("Objectif manqué : " + " ; ".join(failures), file=sys.stderr)
+        return 1
+    print("Objectif atteint.")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``eval`` sub-command."""
+    parser = subparsers.add_parser(
+        "eval",
+        help="entraîne et compare les pipelines NLU sur le jeu de test tenu à part",
+        description=__doc__.split("\n\n")[0],
+    )
+    parser.add_argument("--config", default=str(DEFAULT_CONFIG), help="configuration évaluée")
+    parser.add_argument(
+        "--baseline", default=str(BASELINE_CONFIG), help="configuration de référence"
+    )
+    parser.add_argument("--no-baseline", action="store_true", help="ne pas entraîner la référence")
+    parser.add_argument(
+        "--extra", action="append", default=[], help="configuration supplémentaire (répétable)"
+    )
+    parser.add_argument("--train-data", default=str(TRAIN_DATA), help="données d'entraînement")
+    parser.add_argument("--test-data", default=str(TEST_DATA), help="jeu de test tenu à part")
+    parser.add_argument("--out", default=str(RESULTS_DIR), help="dossier du rapport")
+    parser.set_defaults(func=run)
