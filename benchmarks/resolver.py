@@ -142,9 +142,10 @@ def _naive(kb: KnowledgeBase) -> tuple[Callable[[str], list[str]], Callable[[str
 
 
 def _run(fn: Callable[[str], list], texts: list[str]) -> tuple[list, float]:
-    started = time.perf_counter()
+    # CPU time of this process: the machine is shared, and waiting for a core is not our cost.
+    started = time.process_time()
     out = [fn(t) for t in texts]
-    return out, time.perf_counter() - started
+    return out, time.process_time() - started
 
 
 def _accuracy(answers: list[list[str]], cases: list[Case]) -> float:
@@ -170,9 +171,9 @@ def main() -> int:
     opened = time.perf_counter() - started
     builds = []
     for _ in range(5):
-        t = time.perf_counter()
+        t = time.process_time()
         resolver = kb.build_resolver()
-        builds.append(time.perf_counter() - t)
+        builds.append(time.process_time() - t)
     build = statistics.median(builds)
 
     cases = build_cases(kb)
@@ -198,7 +199,9 @@ def main() -> int:
         )
     }  # fmt: skip
 
-    print(f"knowledge base opened in {opened:.2f} s; index build (median of 5): {build:.3f} s")
+    print(f"knowledge base opened in {opened:.2f} s (wall clock)")
+    print("all other times are CPU time of this process (the machine's 2 cores are shared)")
+    print(f"index build (median of 5): {build:.3f} s")
     print(f"{'':<12}{'input':<11}{'top-1 accuracy':>16}{'per second':>14}")
     for (label, kind), (acc, rate) in results.items():
         print(f"{label:<12}{kind:<11}{acc:>15.1%}{rate:>14,.0f}")
@@ -223,9 +226,9 @@ def main() -> int:
             rng.choice([None, *range(14, 31)]),
             rng.choice([None, *SITUATIONS]),
         )
-        t = time.perf_counter()
+        t = time.process_time()
         kb.find_contacts(*args)
-        latencies.append((time.perf_counter() - t) * 1e6)
+        latencies.append((time.process_time() - t) * 1e6)
     q = statistics.quantiles(latencies, n=100)
     print(f"find_contacts latency: p50 {q[49]:.0f} µs, p95 {q[94]:.0f} µs (2,000 random queries)")
 

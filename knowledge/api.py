@@ -75,6 +75,7 @@ class _Snapshot:
     partners: dict[str, Partner] = field(default_factory=dict)
     common_words: list[str] = field(default_factory=list)
     outside_places: list[str] = field(default_factory=list)
+    near_words: list[str] = field(default_factory=list)
 
 
 def _read_snapshot(engine: Engine) -> _Snapshot:
@@ -99,8 +100,13 @@ def _read_snapshot(engine: Engine) -> _Snapshot:
         snap.rules = sorted(records(schema.rules, RoutingRule), key=lambda r: (r.priority, r.id))
         snap.contacts = {c.id: c for c in records(schema.contacts, ContactEntry)}
         snap.partners = {p.id: p for p in records(schema.partners, Partner)}
+        lists = {
+            "common_word": snap.common_words,
+            "outside_place": snap.outside_places,
+            "near_word": snap.near_words,
+        }
         for kind, word in conn.execute(select(schema.lexicon.c.kind, schema.lexicon.c.word)):
-            (snap.common_words if kind == "common_word" else snap.outside_places).append(word)
+            lists[kind].append(word)
     return snap
 
 
@@ -177,6 +183,7 @@ class KnowledgeBase:
             s.departements.values(),
             s.common_words,
             s.outside_places,
+            s.near_words,
         )
 
     def resolve_commune(self, text: str, limit: int = 5) -> list[CommuneMatch]:

@@ -35,6 +35,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stats.add_argument("--db", help="URL SQLAlchemy (défaut : KNOWLEDGE_DB_URL)")
     stats.set_defaults(func=_stats)
 
+    near = sub.add_parser(
+        "near-words", help="régénère territories/near_words.txt (vocabulaire français de spaCy)"
+    )
+    near.add_argument("--data", type=Path, default=DATA_DIR, help="dossier des données")
+    near.set_defaults(func=_near_words)
+
     resolve = sub.add_parser("resolve", help="communes reconnues dans un texte")
     resolve.add_argument("text", nargs="?", help="mention ou phrase")
     resolve.add_argument("--batch", type=Path, help="un texte par ligne → une liste JSON par ligne")
@@ -99,6 +105,15 @@ def _stats(args: argparse.Namespace) -> int:
         return 1
     for label, n in counts.items():
         print(f"{label:<30} {n:>6}")
+    return 0
+
+
+def _near_words(args: argparse.Namespace) -> int:
+    from knowledge.lexicon import write_near_words
+
+    path = write_near_words(args.data)
+    n = sum(1 for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#"))
+    print(f"{path} : {n} mots.")
     return 0
 
 

@@ -78,7 +78,8 @@ def _rows(data: KnowledgeData) -> dict:
         schema.contacts: [{"id": c.id, "data": rec(c)} for c in data.contacts],
         schema.partners: [{"id": p.id, "data": rec(p)} for p in data.partners],
         schema.lexicon: [{"kind": "common_word", "word": w} for w in data.common_words]
-        + [{"kind": "outside_place", "word": w} for w in data.outside_places],
+        + [{"kind": "outside_place", "word": w} for w in data.outside_places]
+        + [{"kind": "near_word", "word": w} for w in data.near_words],
     }
 
 

@@ -39,6 +39,7 @@ def _fold_table() -> dict[int, str]:
 
 _FOLD = _fold_table()
 _TOKEN = re.compile(r"[a-z0-9œæ]+")
+_DIGIT = re.compile(r"\d")
 _POSTCODE = re.compile(r"(?<![\d])(14|27|50|61|76)\s?(\d{3})(?![\d])(?!\s?(?:€|eur|k€))")
 _DEP_NUMBER = re.compile(
     r"\((14|27|50|61|76)\)|\b(?:dans le|département|departement|dép|dep)\s*(14|27|50|61|76)\b", re.I
@@ -51,6 +52,12 @@ _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "sain
 _STRONG_CUES = {
     "habite", "jhabite", "habites", "vis", "vit", "suis", "vers", "pres", "proche", "cote",
     "commune", "ville", "secteur", "coin", "sur", "au", "aux", "dans", "chez", "sortie",
+}  # fmt: skip
+_PLACE_VERBS = {
+    "habite", "jhabite", "habites", "habitons", "habitez", "habitent", "vis", "vit", "vivons",
+    "suis", "chui", "jsuis", "reside", "demenage", "bosse", "travaille", "etudie", "vais",
+    "proche", "pres", "cote", "loin", "autour", "environs", "formation", "stage", "apprentissage",
+    "alternance", "boulot", "travail", "emploi", "job", "lycee", "college", "fac",
 }  # fmt: skip
 _WEAK_CUES = {"a", "de", "d", "du", "en", "entre", "et", "ou", "loin", "mission", "locale", "ml"}
 _FILLERS = {
@@ -160,6 +167,7 @@ class CommuneResolver:
         departements: Iterable[Departement] = (),
         common_words: Iterable[str] = (),
         outside_places: Iterable[str] = (),
+        near_words: Iterable[str] = (),
     ) -> None:
         self.communes: dict[str, Commune] = {c.insee: c for c in communes}
         self.exact: dict[str, list[_Entry]] = defaultdict(list)
@@ -171,6 +179,9 @@ class CommuneResolver:
             self.departement_names[compact(d.name)] = d.code
         self.common = {compact(w) for w in common_words}
         self.outside = {compact(w) for w in outside_places}
+        # French words one or two typos away from a name ("merci"/Merri, "sport"/Yport): a
+        # correctly spelt word is never read as a misspelt commune.
+        self.near = {compact(w) for w in near_words}
         self.vague: set[str] = set()
 
         for c in self.communes.values():
@@ -204,9 +215,11 @@ class CommuneResolver:
                 if words[0] in _ARTICLES:
                     if len(rest) >= 5 and rest not in self.exact:
                         pending.append((rest, _Entry(e.insee, "alias", e.label, len(words) - 1)))
+                        if "".join(words) in self.common:
+                            self.common.add(rest)  # "places" is as ordinary as "Les Places"
                     continue
                 cut = next((i for i, w in enumerate(words) if i and w in _CONNECTORS), None)
-                if cut is None and len(words) == 2:
+                if cut is None and len(words) >= 2:
                     cut = 1
                 head = "".join(words[:cut]) if cut else ""
                 if len(head) >= 5 and head not in _NOT_HEADS and head not in self.outside:
@@ -242,7 +255,7 @@ class CommuneResolver:
     def _fuzzy_keys(self, key: str) -> list[tuple[str, int]]:
         """Index keys within the allowed edit distance of ``key``: [(key, distance)]."""
         n = len(key)
-        if n < 5 or key in self.outside:
+        if n < 5 or key in self.outside or key in self.near:
             return []
         allowed = 1 if n < LONG_NAME else 2
         candidates = set(self.deletes.get(key, ()))
@@ -314,7 +327,7 @@ class CommuneResolver:
         tokens = tokenize(text)
         spans: list[_Span] = []
         n_tok = len(tokens)
-        if n_tok and not any(ch.isdigit() for ch in text):
+        if n_tok and not _DIGIT.search(text):
             # Fast path: the whole message is a name ("Saint-Lô", "evreux").
             whole = "".join(t.text for t in tokens)
             found = self._exact_matches(whole, n_tok, True) if whole in self.exact else ()
@@ -331,7 +344,12 @@ class CommuneResolver:
         for i in range(n_tok):
             prev = tokens[i - 1].text if i else ""
             prev_original = text[tokens[i - 1].start : tokens[i - 1].end] if i else ""
-            strong = prev in _STRONG_CUES or prev_original == "à"
+            before = tokens[i - 2].text if i > 1 else ""
+            strong = (
+                prev in _STRONG_CUES
+                or prev_original == "à"
+                or (prev in _WEAK_CUES and before in _PLACE_VERBS)  # "jhabite a falaise"
+            )
             weak = prev in _WEAK_CUES
             capital = text[tokens[i].start].isupper()
             # Names that are ordinary words need a place context, or the whole message to

@@ -60,7 +60,7 @@ lexicon = Table(
     "kb_lexicon",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("kind", String(32), nullable=False),  # common_word | outside_place
+    Column("kind", String(32), nullable=False),  # common_word | outside_place | near_word
     Column("word", String(255), nullable=False),
 )
 

@@ -111,6 +111,7 @@ class KnowledgeData:
     partners: list[Partner] = field(default_factory=list)
     common_words: list[str] = field(default_factory=list)
     outside_places: list[str] = field(default_factory=list)
+    near_words: list[str] = field(default_factory=list)
 
     def to_verify(self) -> list[tuple[str, str]]:
         """(kind, id) of every entry still marked ``to_verify``."""
@@ -440,6 +441,7 @@ class _Reader:
             )
         self.data.common_words = self.lines("territories/common_words.txt")
         self.data.outside_places = self.lines("territories/outside_places.txt")
+        self.data.near_words = self.lines("territories/near_words.txt")
 
     def read_missions_locales(self) -> None:
         file = "operators/missions_locales.csv"
