@@ -111,7 +111,9 @@ async def compare(
     await replay(chat_url, CONVERSATIONS[:1], 1, "warm-up", gateway_body)
     pairs = []
     for users in levels:
-        rounds = max(2, math.ceil(2 * users / len(CONVERSATIONS)))
+        # At least ~100 turns per level, and every user busy for two conversations.
+        turns = sum(map(len, CONVERSATIONS))
+        rounds = max(math.ceil(100 / turns), math.ceil(2 * users / len(CONVERSATIONS)))
         direct = await replay(
             direct_url, CONVERSATIONS, users, "Rasa REST", rasa_body(partner), rounds
         )
@@ -149,6 +151,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--partner", default=settings.demo_partner)
     parser.add_argument("--users", default="1,10,50", help="concurrency levels, comma-separated")
     parser.add_argument("--fake-rasa", action="store_true", help="measure against the stand-in")
+    parser.add_argument(
+        "--fake-delay",
+        type=float,
+        default=0.0,
+        help="the stand-in answers one message at a time, each after this many seconds "
+        "(a CPU-bound Rasa); 0: at once, in parallel",
+    )
     return parser.parse_args(argv)
 
 
@@ -162,14 +171,13 @@ def main(argv: list[str] | None = None) -> int:
             if not args.fake_rasa:
                 print(f"Rasa does not answer at {rasa_url}: using the stand-in Rasa.")
             port = _free_port()
-            rasa_url, against = f"http://127.0.0.1:{port}", "stand-in (bot.web.fake_rasa)"
-            stack.enter_context(
-                _process(
-                    [sys.executable, "-m", "bot.web.fake_rasa", "--port", str(port)],
-                    f"{rasa_url}/version",
-                    {},
-                )
-            )
+            rasa_url = f"http://127.0.0.1:{port}"
+            command = [sys.executable, "-m", "bot.web.fake_rasa", "--port", str(port)]
+            against = "stand-in (bot.web.fake_rasa)"
+            if args.fake_delay:
+                command += ["--delay", str(args.fake_delay), "--serial"]
+                against += f", serial, {args.fake_delay * 1000:.0f} ms per message"
+            stack.enter_context(_process(command, f"{rasa_url}/version", {}))
         gateway_url = args.gateway_url
         if not gateway_url:
             port = _free_port()

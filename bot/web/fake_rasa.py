@@ -16,6 +16,8 @@ from aiohttp import web
 
 RECEIVED_KEY = web.AppKey("received", list)
 DELAY_KEY = web.AppKey("delay", float)
+# One message at a time, like a Rasa server whose CPU is the bottleneck.
+SERIAL_KEY = web.AppKey("serial", asyncio.Lock)
 FICTION_PHONE = "01 99 00 12 34"
 
 
@@ -44,7 +46,10 @@ def answer(message: str, sender: str) -> list[dict[str, Any]]:
 async def _webhook(request: web.Request) -> web.Response:
     body = await request.json()
     request.app[RECEIVED_KEY].append(body)
-    if request.app[DELAY_KEY]:
+    if SERIAL_KEY in request.app:
+        async with request.app[SERIAL_KEY]:
+            await asyncio.sleep(request.app[DELAY_KEY])
+    elif request.app[DELAY_KEY]:
         await asyncio.sleep(request.app[DELAY_KEY])
     return web.json_response(answer(str(body["message"]), str(body["sender"])))
 
@@ -57,11 +62,16 @@ async def _health(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def create_fake_rasa(delay: float = 0.0) -> web.Application:
-    """The fake Rasa app; ``app[RECEIVED_KEY]`` lists every body it was sent."""
+def create_fake_rasa(delay: float = 0.0, serial: bool = False) -> web.Application:
+    """The fake Rasa app; ``app[RECEIVED_KEY]`` lists every body it was sent.
+
+    ``delay`` seconds before each answer; ``serial`` answers one message at a time.
+    """
     app = web.Application()
     app[RECEIVED_KEY] = []
     app[DELAY_KEY] = delay
+    if serial:
+        app[SERIAL_KEY] = asyncio.Lock()
     app.router.add_post("/webhooks/boussole/webhook", _webhook)
     app.router.add_post("/webhooks/rest/webhook", _webhook)
     app.router.add_get("/version", _version)
@@ -76,8 +86,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5005)
     parser.add_argument("--delay", type=float, default=0.0, help="secondes avant chaque réponse")
+    parser.add_argument("--serial", action="store_true", help="un message à la fois")
     args = parser.parse_args(argv)
-    web.run_app(create_fake_rasa(args.delay), host=args.host, port=args.port, print=None)
+    app = create_fake_rasa(args.delay, args.serial)
+    web.run_app(app, host=args.host, port=args.port, print=None)
 
 
 if __name__ == "__main__":

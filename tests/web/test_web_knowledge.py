@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import replace
+
 import pytest
 from web_support import free_port
 
+from bot.settings import PROJECT_ROOT, load_settings
+from bot.web.app import create_app
 from knowledge.api import KnowledgeBase
 from knowledge.loader import load
 
@@ -63,10 +73,6 @@ async def test_healthz_checks_the_real_knowledge_base(fake_rasa, make_gateway, r
 
 
 async def test_gateway_opens_the_knowledge_base_from_settings(fake_rasa, aiohttp_client, tmp_path):
-    from dataclasses import replace
-
-    from bot.settings import load_settings
-    from bot.web.app import create_app
 
     url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
     load(url)
@@ -86,10 +92,6 @@ async def test_gateway_opens_the_knowledge_base_from_settings(fake_rasa, aiohttp
 async def test_gateway_starts_and_reports_a_missing_knowledge_base(
     fake_rasa, aiohttp_client, tmp_path
 ):
-    from dataclasses import replace
-
-    from bot.settings import load_settings
-    from bot.web.app import create_app
 
     settings = replace(
         load_settings({}),
@@ -108,3 +110,43 @@ async def test_gateway_starts_and_reports_a_missing_knowledge_base(
     )
     assert chat.status == 503
     assert "indisponible" in (await chat.json())["message"]
+
+
+def test_python_m_bot_web_serves_the_demo(tmp_path):
+
+    url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    load(url)
+    port = free_port()
+    env = {
+        **os.environ,
+        "WEB_PORT": str(port),
+        "BOUSSOLE_HOST": "127.0.0.1",
+        "RASA_PORT": str(free_port()),
+        "KNOWLEDGE_DB_URL": url,
+        "APP_DB_URL": f"sqlite:///{tmp_path / 'app.sqlite3'}",
+        "TRACKER_DB_URL": f"sqlite:///{tmp_path / 'tracker.sqlite3'}",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.web"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/demo", timeout=2) as page:
+                    html = page.read().decode("utf-8")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert process.poll() is None, "python -m bot.web exited"
+                assert time.monotonic() < deadline, "python -m bot.web did not answer"
+                time.sleep(0.3)
+        assert 'data-partner="rouen_info_jeunes"' in html
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/widget.js", timeout=2) as js:
+            assert b"data-partner" in js.read()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
