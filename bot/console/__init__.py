@@ -7,11 +7,13 @@ access control, French error pages) and a cleanup context owning the console's e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+import sqlalchemy as sa
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
@@ -68,10 +70,23 @@ def setup_console(
     add_routes(app.router)
 
     async def engines(_app: web.Application):
+        from bot.console.views import ensure_index
+
         console.app_engine = appdb.get_engine(console.settings.app_db_url)
-        await asyncio.to_thread(appdb.create_schema, console.app_engine)
+        try:
+            await asyncio.to_thread(appdb.create_schema, console.app_engine)
+        except sa.exc.DBAPIError:
+            # The gateway creates the same tables at the same moment: the loser retries once.
+            await asyncio.sleep(0.5)
+            await asyncio.to_thread(appdb.create_schema, console.app_engine)
         console.tracker_engine = appdb.get_engine(console.settings.tracker_db_url, read_only=True)
+        # Catch up with the tracker store in the background, so the first page is not the one
+        # that waits for a large backlog.
+        warm_up = asyncio.create_task(ensure_index(console))
         yield
+        warm_up.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await warm_up
         console.app_engine.dispose()
         console.tracker_engine.dispose()
 

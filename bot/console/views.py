@@ -109,7 +109,8 @@ async def _audit(request: web.Request, action: str, target: str | None = None, d
     await _run(appdb.write_audit, _console(request).app_engine, actor, action, target, detail)
 
 
-async def _ensure_index(console: Console) -> None:
+async def ensure_index(console: Console) -> None:
+    """Bring the index up to date (one sync at a time; an unreadable tracker is empty)."""
     async with console.index_lock:
         try:
             await _run(sync_index, console.tracker_engine, console.app_engine)
@@ -287,7 +288,7 @@ async def conversations(request: web.Request) -> web.StreamResponse:
     """The filtered, sorted, paginated list of conversations."""
     console = _console(request)
     filters = _filters(request)
-    await _ensure_index(console)
+    await ensure_index(console)
     user = _user(request)
     page = await _run(
         queries.list_conversations, console.app_engine, filters, user.scope, _page_number(request)
@@ -338,7 +339,7 @@ async def conversations_csv(request: web.Request) -> web.StreamResponse:
     """The filtered conversations as CSV."""
     console = _console(request)
     filters = _filters(request)
-    await _ensure_index(console)
+    await ensure_index(console)
     page = await _run(
         queries.list_conversations, console.app_engine, filters, _user(request).scope, 1, 100_000
     )
@@ -382,7 +383,7 @@ async def conversations_csv(request: web.Request) -> web.StreamResponse:
 async def _visible_conversation(request: web.Request):
     console = _console(request)
     sender_id = request.match_info["sender_id"]
-    await _ensure_index(console)
+    await ensure_index(console)
     summary = await _run(
         queries.conversation_summary, console.app_engine, sender_id, _user(request).scope
     )
@@ -489,7 +490,7 @@ async def erase(request: web.Request) -> web.StreamResponse:
 async def inbox(request: web.Request) -> web.StreamResponse:
     """Misunderstood messages, grouped, waiting for the right intent."""
     console = _console(request)
-    await _ensure_index(console)
+    await ensure_index(console)
     groups = await _run(queries.inbox_groups, console.app_engine, _user(request).scope)
     recent = await _run(queries.recent_annotations, console.app_engine)
     await _audit(request, "view_inbox")
@@ -592,7 +593,7 @@ async def _dashboard_data(request: web.Request) -> tuple[dict, date, date, str]:
     console = _console(request)
     date_from, date_to = _period(request)
     partner = (request.query.get("partner") or "").strip()
-    await _ensure_index(console)
+    await ensure_index(console)
     data = await _run(
         queries.dashboard, console.app_engine, date_from, date_to, _user(request).scope, partner
     )

@@ -223,3 +223,35 @@ async def test_errors_are_french_pages_without_traceback(client_for):
     missing = await client.get("/console/conversations/nobody")
     assert missing.status == 404 and "Page introuvable" in await missing.text()
     assert views.PUBLIC_PATHS == ("/console/login",)
+
+
+async def test_the_gateway_app_mounts_the_console_closed_to_anonymous(
+    aiohttp_client, tracker_url, app_url, tmp_path
+):
+    from dataclasses import replace
+
+    from bot.settings import load_settings
+    from bot.web.app import create_app
+
+    settings = replace(
+        load_settings({}),
+        tracker_db_url=tracker_url,
+        app_db_url=app_url,
+        knowledge_db_url=f"sqlite:///{tmp_path / 'no-knowledge.sqlite3'}",
+    )
+    app = create_app(settings)
+    routes = console_routes(app)
+    assert len(routes) >= 20
+    client = await aiohttp_client(app)
+    for method, path in routes:
+        response = await client.request(method, path, allow_redirects=False)
+        if (method, path) == ("GET", "/console/login"):
+            assert response.status == 200
+        elif method == "GET":
+            assert response.status == 302, path
+        else:
+            assert response.status in (401, 403), path
+    # And a staff member can log in through the gateway and read a conversation.
+    assert (await login(client, "staff@aom.fr")).status == 200
+    page = await client.get("/console/conversations/conv-rouen")
+    assert "je cherche une formation en cuisine" in await page.text()

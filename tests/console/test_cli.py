@@ -91,10 +91,10 @@ def test_logs_purge_refuses_a_bad_duration(env, monkeypatch, capsys):
 
 
 def test_logs_purge_default_comes_from_settings(env, monkeypatch, capsys):
-    monkeypatch.setenv("LOG_RETENTION_DAYS", "1")
+    monkeypatch.setenv("LOG_RETENTION_DAYS", "600")
     code, out, _ = run(monkeypatch, capsys, ["logs", "purge"])
-    assert code == 0 and "Purge au-delà de 1 jours" in out
-    assert "3 conversations disparues" in out  # only conv-distress is younger than a day
+    assert code == 0 and "Purge au-delà de 600 jours" in out
+    assert "0 conversations disparues" in out  # the oldest sample conversation is 500 days old
 
 
 def test_logs_erase(env, monkeypatch, capsys):
