@@ -201,6 +201,8 @@ def test_widget_flow_with_the_mouse(page, widget_backend):
     expect(page.get_by_role("log")).to_be_visible()
     expect(bot_bubbles(page)).to_have_count(len(before))
     assert bot_bubbles(page).all_inner_texts() == before
+    # Restored silently, then live again for the next answers.
+    expect(page.get_by_role("log")).to_have_attribute("aria-live", "polite")
     expect(page.get_by_role("button", name="Réponse utile").last).to_have_attribute(
         "aria-pressed", "true"
     )

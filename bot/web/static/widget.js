@@ -251,8 +251,13 @@
   }
 
   function renderAll() {
+    // A restored conversation is not news: screen readers should not read it all out again.
+    ui.log.setAttribute("aria-live", "off");
     ui.log.textContent = "";
     state.history.forEach(renderEntry);
+    setTimeout(function () {
+      ui.log.setAttribute("aria-live", "polite");
+    }, 0);
     var last = state.history[state.history.length - 1];
     renderReplies(last && last.who === "bot" ? last.buttons : []);
   }
