@@ -86,7 +86,8 @@ async def chat(request: web.Request) -> web.Response:
     wait = request.app[SESSION_LIMIT_KEY].hit(message.session_id)
     if wait:
         raise _rate_limited(wait)
-    masked = mask_personal_data(message.text) if message.text is not None else None
+    # Payloads too: a crafted button payload must not smuggle an address into the logs.
+    masked = mask_personal_data(message.text if message.text is not None else message.payload)
     metadata = {
         "partner": partner.id,
         "page_url": message.page_url,
@@ -94,9 +95,7 @@ async def chat(request: web.Request) -> web.Response:
         "mode": message.mode,
     }
     try:
-        raw = await request.app[RASA_KEY].send(
-            message.session_id, masked.text if masked else message.payload, metadata
-        )
+        raw = await request.app[RASA_KEY].send(message.session_id, masked.text, metadata)
     except RasaUnavailable as exc:
         log.warning("Rasa unavailable: %s", exc)
         text = await request.app[PARTNERS_KEY].fallback_text()
@@ -112,8 +111,8 @@ async def chat(request: web.Request) -> web.Response:
         bot_message["id"] = f"{message.session_id}-{stamp}-{index}"
     body: dict[str, Any] = {
         "session_id": message.session_id,
-        "user_text": masked.text if masked else None,
-        "masked": bool(masked and masked.changed),
+        "user_text": masked.text if message.text is not None else None,
+        "masked": masked.changed,
         "messages": messages,
     }
     if message.mode == "totem":

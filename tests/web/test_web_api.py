@@ -220,6 +220,16 @@ async def test_emails_and_phones_are_masked_before_forwarding(gateway, fake_rasa
     assert body["masked"] is (typed != forwarded)
 
 
+async def test_payloads_are_masked_too(gateway, fake_rasa):
+    payload = '/inform{"commune":"76540","contact":"lea@exemple.fr"}'
+    response = await post_chat(gateway, {"session_id": SESSION, "payload": payload})
+    assert response.status == 200
+    assert (await response.json())["masked"] is True
+    assert received(fake_rasa)[0]["message"] == (
+        '/inform{"commune":"76540","contact":"[e-mail masqué]"}'
+    )
+
+
 async def test_rasa_unreachable_gives_503_with_the_fallback_line(make_gateway):
     client = await make_gateway(free_port())
     response = await post_chat(client, {"session_id": SESSION, "text": "bonjour"})
