@@ -6,6 +6,7 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from aiohttp import web
 from bs4 import BeautifulSoup
 from web_support import FALLBACK_PHONE, PARTNER_ORIGIN, free_port
 
@@ -240,6 +241,26 @@ async def test_rasa_unreachable_gives_503_with_the_fallback_line(make_gateway):
     assert response.headers["Access-Control-Allow-Origin"] == PARTNER_ORIGIN
     phone_parts = [p for p in body["messages"][0]["parts"] if p.get("kind") == "phone"]
     assert phone_parts == [{"text": FALLBACK_PHONE, "href": "tel:+33199005678", "kind": "phone"}]
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(500, "Internal Server Error"), (200, "pas du JSON"), (200, '{"pas": "une liste"}')],
+)
+async def test_rasa_answering_nonsense_is_treated_as_down(
+    aiohttp_server, make_gateway, status, body
+):
+    broken = web.Application()
+
+    async def webhook(_request):
+        return web.Response(status=status, text=body, content_type="application/json")
+
+    broken.router.add_post("/webhooks/boussole/webhook", webhook)
+    server = await aiohttp_server(broken)
+    client = await make_gateway(server.port)
+    response = await post_chat(client, {"session_id": SESSION, "text": "bonjour"})
+    assert response.status == 503
+    assert FALLBACK_PHONE in (await response.json())["message"]
 
 
 async def test_totem_answers_carry_a_qr_code_of_the_contact(gateway):
