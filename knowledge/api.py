@@ -218,7 +218,7 @@ class KnowledgeBase:
         """Which of ``age``, ``situation`` the routing for ``need`` depends on (ask them first)."""
         rules = self._rules_for(need)
         needed = {
-            "age": any(r.age_min is not None or r.age_max is not None for r in rules),
+            "age": any(_bounded(r.age_min, r.age_max) for r in rules),
             "situation": any(r.situations for r in rules),
         }
         return tuple(c for c in CRITERIA if needed[c])
@@ -260,23 +260,16 @@ class KnowledgeBase:
         out: list[Contact] = []
         seen: set[tuple[str, str | None]] = set()
         for rule in self._rules_for(need):
-            if rule.age_min is not None or rule.age_max is not None:
-                if age is None:
-                    continue
-                if rule.age_min is not None and age < rule.age_min:
-                    continue
-                if rule.age_max is not None and age > rule.age_max:
-                    continue
+            if _bounded(rule.age_min, rule.age_max) and (
+                age is None or not _within(age, rule.age_min, rule.age_max)
+            ):
+                continue
             if rule.situations and situations.isdisjoint(rule.situations):
                 continue
             op = self._covering(rule.operator_type, place)
             if op is None or (op.id, rule.contact) in seen:
                 continue
-            pub = op.publics
-            if age is not None and (
-                (pub.age_min is not None and age < pub.age_min)
-                or (pub.age_max is not None and age > pub.age_max)
-            ):
+            if age is not None and not _within(age, op.publics.age_min, op.publics.age_max):
                 continue
             seen.add((op.id, rule.contact))
             reason = rule.reason.format(
@@ -330,13 +323,11 @@ class KnowledgeBase:
         missing: list[str] = []
         failed = checked = False
 
-        if aud.age_min is not None or aud.age_max is not None:
+        if _bounded(aud.age_min, aud.age_max):
             span = _age_span(aud.age_min, aud.age_max)
             if age is None:
                 missing.append("age")
-            elif (aud.age_min is not None and age < aud.age_min) or (
-                aud.age_max is not None and age > aud.age_max
-            ):
+            elif not _within(age, aud.age_min, aud.age_max):
                 failed = True
                 reasons.append(
                     f"{found.name} est pour les jeunes {span} ; à {age} ans, ce n'est pas possible."
@@ -432,6 +423,15 @@ class KnowledgeBase:
     def contact(self, contact_id: str) -> ContactEntry | None:
         """A contacts.yml entry (safeguarding numbers, the Parcours Métiers line…)."""
         return self._snap.contacts.get(contact_id)
+
+
+def _bounded(lo: int | None, hi: int | None) -> bool:
+    return lo is not None or hi is not None
+
+
+def _within(age: int, lo: int | None, hi: int | None) -> bool:
+    """Inclusive bounds, ``None`` meaning no limit."""
+    return (lo is None or age >= lo) and (hi is None or age <= hi)
 
 
 def _age_span(lo: int | None, hi: int | None) -> str:
