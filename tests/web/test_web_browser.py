@@ -218,21 +218,11 @@ def test_widget_flow_with_the_keyboard_only(page, widget_backend):
 
     page.goto(f"{widget_backend.base_url}/demo")
     expect(page.get_by_role("button", name=LAUNCHER)).to_be_visible()
-    for _ in range(30):
-        page.keyboard.press("Tab")
-        if page.evaluate(FOCUSED_LABEL) == LAUNCHER:
-            break
-    else:
-        pytest.fail("the launcher cannot be reached with Tab")
+    tab_to(page, LAUNCHER, "Tab")
     page.keyboard.press("Enter")
     assert page.evaluate(FOCUSED_LABEL) == "bsl-input"
 
-    for _ in range(30):
-        page.keyboard.press("Shift+Tab")
-        if page.evaluate(FOCUSED_LABEL) == TOPIC:
-            break
-    else:
-        pytest.fail("the topic buttons cannot be reached with Shift+Tab")
+    tab_to(page, TOPIC, "Shift+Tab")
     # The focus ring must be visible (RGAA): an outline is drawn on the focused button.
     outline = page.get_by_role("button", name=TOPIC).evaluate(
         "b => getComputedStyle(b).outlineStyle + ' ' + getComputedStyle(b).outlineWidth"
@@ -248,10 +238,30 @@ def test_widget_flow_with_the_keyboard_only(page, widget_backend):
     if widget_backend.fake:
         expect(bot_bubbles(page).nth(2)).to_contain_text(QUESTION)
     shot(page, "widget-keyboard.png")
+    kept = bot_bubbles(page).all_inner_texts()
 
     page.keyboard.press("Escape")
     expect(page.locator(".bsl-panel")).to_be_hidden()
     assert page.evaluate(FOCUSED_LABEL) == LAUNCHER
+
+    page.reload()
+    tab_to(page, LAUNCHER, "Tab")
+    page.keyboard.press("Enter")
+    expect(bot_bubbles(page)).to_have_count(len(kept))
+    assert bot_bubbles(page).all_inner_texts() == kept
+    tab_to(page, "Nouvelle conversation", "Shift+Tab")
+    page.keyboard.press(" ")
+    expect(bot_bubbles(page)).to_have_count(1)
+    expect(page.locator(".bsl-user")).to_have_count(0)
+
+
+def tab_to(page, label: str, key: str) -> None:
+    """Press ``key`` (Tab or Shift+Tab) until ``label`` has the focus."""
+    for _ in range(40):
+        page.keyboard.press(key)
+        if page.evaluate(FOCUSED_LABEL) == label:
+            return
+    pytest.fail(f"« {label} » cannot be reached with {key}")
 
 
 def test_widget_fits_a_360_px_screen(browser, widget_backend):
