@@ -106,13 +106,16 @@ def list_users(engine: Engine) -> list[User]:
     return [_user(r) for r in rows]
 
 
+def _user_id(conn, email: str) -> int | None:
+    return conn.execute(
+        sa.select(appdb.users.c.id).where(appdb.users.c.email == email.strip().lower())
+    ).scalar()
+
+
 def remove_user(engine: Engine, email: str) -> bool:
     """Delete an account and its sessions; ``False`` when there was none."""
-    email = email.strip().lower()
     with engine.begin() as conn:
-        user_id = conn.execute(
-            sa.select(appdb.users.c.id).where(appdb.users.c.email == email)
-        ).scalar()
+        user_id = _user_id(conn, email)
         if user_id is None:
             return False
         conn.execute(appdb.sessions.delete().where(appdb.sessions.c.user_id == user_id))
@@ -126,11 +129,8 @@ def set_password(engine: Engine, email: str, password: str) -> bool:
         raise AccountError(
             f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères."
         )
-    email = email.strip().lower()
     with engine.begin() as conn:
-        user_id = conn.execute(
-            sa.select(appdb.users.c.id).where(appdb.users.c.email == email)
-        ).scalar()
+        user_id = _user_id(conn, email)
         if user_id is None:
             return False
         conn.execute(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import sys
 
@@ -49,6 +50,18 @@ def _app_engine():
     engine = appdb.get_engine(load_settings().app_db_url)
     appdb.create_schema(engine)
     return engine
+
+
+@contextlib.contextmanager
+def _engines():
+    """(writable tracker store, app database) engines for a retention command."""
+    tracker = appdb.get_engine(load_settings().tracker_db_url)
+    app = _app_engine()
+    try:
+        yield tracker, app
+    finally:
+        tracker.dispose()
+        app.dispose()
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -132,13 +145,8 @@ def _logs_purge(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
-    app = _app_engine()
-    tracker = appdb.get_engine(settings.tracker_db_url)
-    try:
+    with _engines() as (tracker, app):
         report = purge(tracker, app, days, "cli")
-    finally:
-        tracker.dispose()
-        app.dispose()
     print(
         f"Purge au-delà de {days} jours : {report.events} événements supprimés, "
         f"{report.conversations} conversations disparues, {report.app_rows} lignes de revue."
@@ -149,14 +157,8 @@ def _logs_purge(args: argparse.Namespace) -> int:
 def _logs_erase(args: argparse.Namespace) -> int:
     from bot.console.retention import erase_conversation
 
-    settings = load_settings()
-    app = _app_engine()
-    tracker = appdb.get_engine(settings.tracker_db_url)
-    try:
+    with _engines() as (tracker, app):
         deleted = erase_conversation(tracker, app, args.sender_id, "cli")
-    finally:
-        tracker.dispose()
-        app.dispose()
     if not deleted:
         print(f"Aucun événement pour la conversation {args.sender_id} (rien d'autre à effacer).")
         return 1

@@ -64,21 +64,21 @@ def reviewable_intents() -> list[IntentLabel]:
     return [entry for name, entry in intent_labels().items() if name in declared]
 
 
-@lru_cache(maxsize=1)
-def departement_names(root: Path = PROJECT_ROOT) -> dict[str, str]:
-    """Département code → name, from the knowledge base's territorial tables."""
-    path = root / "knowledge" / "data" / "territories" / "departements.csv"
+def _territory_names(root: Path, filename: str, code: str, name: str) -> dict[str, str]:
+    path = root / "knowledge" / "data" / "territories" / filename
     if not path.exists():
         return {}
     with path.open(encoding="utf-8", newline="") as fh:
-        return {row["departement_code"]: row["departement_nom"] for row in csv.DictReader(fh)}
+        return {row[code]: row[name] for row in csv.DictReader(fh)}
+
+
+@lru_cache(maxsize=1)
+def departement_names(root: Path = PROJECT_ROOT) -> dict[str, str]:
+    """Département code → name, from the knowledge base's territorial tables."""
+    return _territory_names(root, "departements.csv", "departement_code", "departement_nom")
 
 
 @lru_cache(maxsize=1)
 def commune_names(root: Path = PROJECT_ROOT) -> dict[str, str]:
     """INSEE code → commune name, from the knowledge base's territorial tables."""
-    path = root / "knowledge" / "data" / "territories" / "communes.csv"
-    if not path.exists():
-        return {}
-    with path.open(encoding="utf-8", newline="") as fh:
-        return {row["code_insee"]: row["nom"] for row in csv.DictReader(fh)}
+    return _territory_names(root, "communes.csv", "code_insee", "nom")
