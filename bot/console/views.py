@@ -645,6 +645,7 @@ async def dashboard_csv(request: web.Request) -> web.StreamResponse:
 async def users_page(request: web.Request) -> web.StreamResponse:
     """Accounts, and the form to add one."""
     users = await _run(auth.list_users, _console(request).app_engine)
+    await _audit(request, "view_users")
     return render(
         request,
         "users.html",
@@ -702,5 +703,6 @@ async def users_delete(request: web.Request) -> web.StreamResponse:
 @require("admin")
 async def audit_page(request: web.Request) -> web.StreamResponse:
     """The latest lines of the audit log."""
+    await _audit(request, "view_audit")
     entries = await _run(queries.audit_entries, _console(request).app_engine)
     return render(request, "audit.html", entries=entries)
