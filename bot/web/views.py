@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 MESSAGE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,120}$")
 RATINGS = {"up": 1, "down": -1}
+# How long the widget keeps a conversation in the browser after its last message.
+DEVICE_KEEP_DAYS = 7
 
 
 @lru_cache(maxsize=1)
@@ -138,6 +140,7 @@ async def widget_config(request: web.Request) -> web.Response:
                 "url": access.own_origin(request) + "/confidentialite",
             },
             "max_length": MAX_TEXT,
+            "keep_days": DEVICE_KEEP_DAYS,
             "idle_seconds": settings.totem_idle_seconds,
         }
     )
@@ -209,4 +212,4 @@ async def totem(request: web.Request) -> dict[str, Any]:
 async def privacy(request: web.Request) -> dict[str, Any]:
     """``/confidentialite``: what Boussole keeps, for how long, and why."""
     days = request.app[SETTINGS_KEY].log_retention_days
-    return {"days": days, "months": retention_months(days)}
+    return {"days": days, "months": retention_months(days), "keep_days": DEVICE_KEEP_DAYS}

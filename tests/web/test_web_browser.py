@@ -264,6 +264,28 @@ def tab_to(page, label: str, key: str) -> None:
     pytest.fail(f"« {label} » cannot be reached with {key}")
 
 
+def test_an_old_conversation_is_not_restored(page, widget_backend):
+    from playwright.sync_api import expect
+
+    page.goto(f"{widget_backend.base_url}/demo")
+    page.get_by_role("button", name=LAUNCHER).click()
+    page.get_by_role("button", name=TOPIC).click()
+    expect(page.locator(".bsl-user")).to_have_count(1)
+    key = f"boussole:{widget_backend.partner}"
+    page.evaluate(
+        """(key) => {
+          const saved = JSON.parse(localStorage.getItem(key));
+          saved.savedAt = Date.now() - 8 * 24 * 3600 * 1000;
+          localStorage.setItem(key, JSON.stringify(saved));
+        }""",
+        key,
+    )
+    page.reload()
+    page.get_by_role("button", name=LAUNCHER).click()
+    expect(bot_bubbles(page)).to_have_count(1)
+    expect(page.locator(".bsl-user")).to_have_count(0)
+
+
 def test_widget_fits_a_360_px_screen(browser, widget_backend):
     from playwright.sync_api import expect
 

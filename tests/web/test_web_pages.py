@@ -46,6 +46,7 @@ async def test_totem_for_an_unknown_partner_is_a_french_403_page(gateway):
 async def test_privacy_page_says_how_long(gateway):
     page = soup(await (await gateway.get("/confidentialite")).text())
     assert "395 jours" in page.get_text()
+    assert "au plus 7 jours" in " ".join(page.get_text().split())
 
 
 async def test_widget_files_are_served_locally(gateway):

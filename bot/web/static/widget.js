@@ -19,6 +19,7 @@
   var IDLE_SECONDS = Math.max(2, parseInt(script.dataset.idleSeconds || "120", 10) || 120);
   var STORE_KEY = "boussole:" + PARTNER;
   var HISTORY_MAX = 60;
+  var DAY_MS = 24 * 3600 * 1000;
   var LAUNCHER_LABEL = "Une question\u00a0? Boussole t'aide";
   var SAFE_HREF = /^(https?:\/\/|mailto:|tel:\+?\d)/;
 
@@ -68,6 +69,7 @@
           sessionId: state.sessionId,
           history: state.history.slice(-HISTORY_MAX),
           open: state.open,
+          savedAt: Date.now(),
         })
       );
     } catch (e) {
@@ -81,7 +83,10 @@
     }
     try {
       var saved = JSON.parse(storage.getItem(STORE_KEY) || "null");
-      if (saved && typeof saved.sessionId === "string" && Array.isArray(saved.history)) {
+      // A conversation left alone too long is not restored (shared family or library computers).
+      var age = saved && typeof saved.savedAt === "number" ? Date.now() - saved.savedAt : Infinity;
+      var fresh = age < state.config.keep_days * DAY_MS;
+      if (fresh && typeof saved.sessionId === "string" && Array.isArray(saved.history)) {
         state.sessionId = saved.sessionId;
         state.history = saved.history;
         state.open = !!saved.open;
