@@ -18,7 +18,13 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from actions.base import BoussoleAction, BoussoleFormValidation
-from actions.render import button, contact_entry_text, intent_payload, parcours_metiers_text
+from actions.render import (
+    button,
+    contact_entry_text,
+    fold,
+    intent_payload,
+    parcours_metiers_text,
+)
 from actions.schemes import offer_closest_schemes
 from actions.understanding import (
     answers_question,
@@ -60,6 +66,12 @@ _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 # A resolver candidate this far ahead of the next one is taken as the commune meant; closer ones
 # (homonyms, communes sharing a postcode, two equally likely typos) are offered as buttons.
 _CLEAR_LEAD = 0.05
+
+
+def need_named_in(text: str) -> str | None:
+    """The need whose name starts a word of ``text`` ("formations", "l'emploi"), if any."""
+    words = fold(text).replace("'", " ").split()
+    return next((n for n in NEEDS if any(w.startswith(n[:5]) for w in words)), None)
 
 
 def choose_commune(matches: list[Any]) -> list[Any]:
@@ -109,9 +121,13 @@ class ProfileValidation(BoussoleFormValidation, ABC):
         """The need from the question that opened the form, a topic button, or a change of mind."""
         intent = latest_intent(tracker)
         need = INTENT_NEEDS.get(intent or "")
-        if need is None:
-            return {}
         asked = tracker.get_slot("requested_slot")
+        if need is None:
+            if asked == "topic" and answers_question(tracker, "topic"):
+                # Not a topic button: a typed need ("la formation"), or something else (a
+                # commune, an age…); then the general orientation need, rather than asking again.
+                return {"topic": need_named_in(latest_text(tracker)) or "orientation"}
+            return {}
         if asked in (None, "topic") or intent in SEARCH_INTENTS:
             return {"topic": need}
         return {}

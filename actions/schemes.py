@@ -79,6 +79,15 @@ def scheme_details_for_referents(scheme: Any) -> str:
 class SchemeAction(BoussoleAction, ABC):
     """Actions about the scheme in context (entity of this message, or the ``scheme`` slot)."""
 
+    @staticmethod
+    def context_events(tracker: Tracker, scheme: Any, default_topic: str | None = None):
+        """Keep the scheme in context, and give the contact search that may follow a topic."""
+        events: list[EventType] = [SlotSet("scheme", scheme.id)]
+        topic = scheme.themes[0] if scheme.themes else default_topic
+        if topic and not tracker.get_slot("topic"):
+            events.append(SlotSet("topic", topic))
+        return events
+
     def scheme_in_context(self, tracker: Tracker) -> tuple[Any, str | None]:
         """(scheme or None, the name the person used if it is unknown)."""
         mentioned = next(
@@ -132,11 +141,7 @@ class ActionSchemeInfo(SchemeAction):
                 button("Est-ce payé ?", intent_payload("ask_funding", scheme=scheme.id)),
             ],
         )
-        events: list[EventType] = [SlotSet("scheme", scheme.id)]
-        if scheme.themes and not tracker.get_slot("topic"):
-            # The contact search that may follow needs a topic: the scheme's gives one.
-            events.append(SlotSet("topic", scheme.themes[0]))
-        return events
+        return self.context_events(tracker, scheme)
 
 
 class ActionCheckEligibility(SchemeAction):
@@ -173,7 +178,7 @@ class ActionCheckEligibility(SchemeAction):
                 operators=confirm,
                 buttons=[button("Qui contacter près de chez moi ?", "/find_local_contact")],
             )
-        return [SlotSet("scheme", scheme.id)]
+        return self.context_events(tracker, scheme)
 
 
 class ActionFunding(SchemeAction):
@@ -195,12 +200,13 @@ class ActionFunding(SchemeAction):
                     button(s.name, intent_payload("ask_funding", scheme=s.id)) for s in closest
                 ],
             )
-            return []
+            # Being paid while training: a contact search that follows is about training.
+            return [] if tracker.get_slot("topic") else [SlotSet("topic", "formation")]
         dispatcher.utter_message(
             text=f"{scheme.name}\n{money_text(scheme)}",
             buttons=[button("Qui contacter ?", "/find_local_contact")],
         )
-        return [SlotSet("scheme", scheme.id)]
+        return self.context_events(tracker, scheme, default_topic="formation")
 
 
 class ActionYouthOffer(SchemeAction):

@@ -86,10 +86,17 @@ def latest_text(tracker: Tracker) -> str:
 
 
 def answers_question(tracker: Tracker, slot: str) -> bool:
-    """Whether the last message is the answer to the form's question about ``slot``."""
-    return tracker.get_slot("requested_slot") == slot and latest_intent(tracker) not in (
-        NOT_AN_ANSWER
-    )
+    """Whether the last message is the answer to the form's question about ``slot``.
+
+    A new question is no answer, except "stop" or "jsp" whatever intent the NLU gave them: the
+    form must hear those to stop or to go on without the criterion.
+    """
+    if tracker.get_slot("requested_slot") != slot:
+        return False
+    if latest_intent(tracker) not in NOT_AN_ANSWER:
+        return True
+    text = latest_text(tracker)
+    return is_cancel(text) or is_refusal(text)
 
 
 def is_cancel(text: str) -> bool:

@@ -341,3 +341,12 @@ async def test_a_knowledge_base_error_gets_an_apology_not_silence(
     assert "0 800 05 00 00" in message.text
     assert any("conv-42" in r.getMessage() and r.exc_info for r in caplog.records)
     assert {"event": "active_loop", "name": None, "timestamp": None} in events
+
+
+async def test_funding_question_makes_the_next_search_about_training(kb, domain, dispatcher):
+    tracker = make_tracker(text="je cherche une formation payée", intent="ask_funding")
+    events = await ActionFunding().run(dispatcher, tracker, domain)
+    (message,) = shown(dispatcher, domain)
+    assert message.text.startswith("Ça dépend du dispositif")
+    assert message.buttons  # the closest schemes
+    assert slot_values(events) == {"topic": "formation"}

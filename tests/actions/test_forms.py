@@ -322,3 +322,33 @@ async def test_eligibility_form_asks_only_what_the_scheme_needs(
     tracker = make_tracker(slots=slots, text="j'y ai droit ?", intent="ask_eligibility")
     events = await ValidateEligibilityForm().run(dispatcher, tracker, domain)
     assert SlotSet("requested_slot", asked) in events
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "topic"),
+    [
+        ("la formation", "inform", "formation"),
+        ("plutôt l'emploi", "inform", "emploi"),
+        ("louvier", "inform", "orientation"),  # not a topic: general orientation, no re-ask
+        ("bof", "nlu_fallback", "orientation"),
+    ],
+)
+async def test_typed_answer_to_the_topic_question(kb, domain, dispatcher, typed, intent, topic):
+    values = await validate(
+        dispatcher, domain, slots={"requested_slot": "topic"}, text=typed, intent=intent
+    )
+    assert values["topic"] == topic
+    assert values["requested_slot"] == "commune"
+
+
+@pytest.mark.parametrize(("typed", "intent"), [("jsp", "thank"), ("je préfère pas", "goodbye")])
+async def test_refusal_is_heard_whatever_the_nlu_made_of_it(kb, domain, dispatcher, typed, intent):
+    values = await validate(
+        dispatcher,
+        domain,
+        slots={"topic": "formation", "commune": "27375", "requested_slot": "age"},
+        text=typed,
+        intent=intent,
+    )
+    assert values["declined_criteria"] == ["age"]
+    assert values["requested_slot"] == "situation"
