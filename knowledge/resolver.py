@@ -83,7 +83,36 @@ _CONNECTORS = {
     "au",
     "et",
 }
-_NOT_HEADS = {"saint", "sainte", "grand", "petit", "mesnil", "menil", "neuville", "bosc"}
+_NOT_HEADS = {  # first words too ordinary to stand for a commune on their own
+    "saint",
+    "sainte",
+    "notre",
+    "notredame",
+    "grand",
+    "grande",
+    "petit",
+    "petite",
+    "mesnil",
+    "menil",
+    "neuville",
+    "bosc",
+    "belle",
+    "haute",
+    "basse",
+    "champ",
+    "croix",
+    "fontaine",
+    "rouge",
+    "terre",
+    "vieille",
+    "neuve",
+    "moulin",
+    "moulins",
+    "chateau",
+    "forges",
+    "marais",
+    "foret",
+}
 _NEGATIVE_CUES = {"appelle", "mappelle", "prenom", "nom", "pseudo", "frere", "soeur", "ami", "pote"}
 MAX_HEAD_COMMUNES = 4
 MAX_VAGUE_HEAD = 40
@@ -218,12 +247,15 @@ class CommuneResolver:
                         if "".join(words) in self.common:
                             self.common.add(rest)  # "places" is as ordinary as "Les Places"
                     continue
-                cut = next((i for i, w in enumerate(words) if i and w in _CONNECTORS), None)
-                if cut is None and len(words) >= 2:
-                    cut = 1
-                head = "".join(words[:cut]) if cut else ""
-                if len(head) >= 5 and head not in _NOT_HEADS and head not in self.outside:
-                    heads[head].append(_Entry(e.insee, "head", e.label, cut))
+                # Every leading part that ends on a full word: "Port-en-Bessin" for
+                # Port-en-Bessin-Huppain, "Bagnoles" and "Bagnoles de l'Orne" for Bagnoles de
+                # l'Orne Normandie, never "Port-en" or "Saint".
+                for cut in range(1, len(words)):
+                    if words[cut - 1] in _CONNECTORS or words[cut - 1] in _NOT_HEADS:
+                        continue
+                    head = "".join(words[:cut])
+                    if len(head) >= 5 and head not in self.outside:
+                        heads[head].append(_Entry(e.insee, "head", e.label, cut))
         for key, entry in pending:
             self._index(key, entry)
         for head, entries in heads.items():

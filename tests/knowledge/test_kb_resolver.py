@@ -112,6 +112,9 @@ def test_every_commune_name_exactly_resolves_to_itself(resolver, communes):
         ("jhabite a falaise", "14258"),
         ("j'habite Hérouville qui peut m'aider", "14327"),
         ("je cherche un stage près de deauvile", "14220"),
+        ("port en bessin", "14515"),
+        ("jsuis a bagnoles", "61483"),
+        ("sotteville s/ mer", "76683"),
     ],
 )
 def test_sentences_resolve_to_the_commune_meant(resolver, text, insee):
@@ -146,6 +149,7 @@ def test_sentences_resolve_to_the_commune_meant(resolver, text, insee):
         "combien coûte un billet de train pour Paris",
         "je vais voir la falaise",
         "vous serez là demain ?",
+        "on peut avoir le totem dans notre médiathèque ?",
     ],
 )
 def test_nothing_is_found_when_no_normandy_commune_is_meant(resolver, text):
