@@ -301,3 +301,29 @@ async def test_admin_manages_users(client_for):
         "/console/users/delete", data={"email": "admin@aom.fr", "csrf_token": csrf}
     )
     assert self_delete.status == 400
+
+
+async def test_pages_work_before_rasa_ever_wrote_a_tracker(aiohttp_client, app_url, tmp_path):
+    from dataclasses import replace
+
+    from aiohttp import web
+
+    from bot.console import setup_console
+    from bot.settings import load_settings
+    from tests.console.conftest import login
+
+    settings = replace(
+        load_settings({}),
+        tracker_db_url=f"sqlite:///{tmp_path / 'not-yet.sqlite3'}",
+        app_db_url=app_url,
+    )
+    app = web.Application()
+    setup_console(app, settings)
+    client = await aiohttp_client(app)
+    assert (await login(client, "staff@aom.fr")).status == 200
+    for path in ("/console/conversations", "/console/dashboard", "/console/inbox"):
+        response = await client.get(path)
+        assert response.status == 200, path
+    listing = await (await client.get("/console/conversations")).text()
+    assert "Aucune conversation ne correspond" in listing
+    assert not (tmp_path / "not-yet.sqlite3").exists()  # read-only: never created by the console
