@@ -803,6 +803,31 @@ class _Reader:
                     "warning",
                 )
         self.check_overlaps()
+        self.check_gaps({r.operator_type for r in d.rules})
+
+    def check_gaps(self, routed_types: set[str]) -> None:
+        """Communes where a routed operator type has nobody: the bot would have no one to give."""
+        by_type: dict[str, list[Operator]] = defaultdict(list)
+        for op in self.data.operators:
+            by_type[op.type].append(op)
+        for op_type in sorted(routed_types - {"mission_locale"}):
+            ops = by_type.get(op_type)
+            if not ops:
+                continue  # already reported by check_references
+            if any(op.coverage.region for op in ops):
+                continue
+            communes = {c for op in ops for c in op.coverage.communes}
+            epcis = {e for op in ops for e in op.coverage.epcis}
+            deps = {x for op in ops for x in op.coverage.departements}
+            gaps = [
+                c.insee
+                for c in self.data.communes
+                if c.insee not in communes and c.epci not in epcis and c.departement not in deps
+            ]
+            if gaps:
+                self.problem("operators/*.yml", op_type, "coverage",
+                             f"{len(gaps)} communes sans opérateur {op_type} "
+                             f"(par ex. {', '.join(gaps[:5])})", "warning")  # fmt: skip
 
     def check_overlaps(self) -> None:
         """Two operators of one type covering the same place at the same level is ambiguous."""

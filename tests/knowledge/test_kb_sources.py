@@ -193,3 +193,13 @@ def test_validate_command_exit_codes(data_copy, capsys):
     assert main(["kb", "validate", "--data", str(data_copy)]) == 1
     err = capsys.readouterr().err
     assert "contacts.yml · distress_3114 · phone" in err
+
+
+def test_communes_left_without_a_routed_operator_type_are_reported(data_copy):
+    cio = data_copy / "operators" / "cio.yml"
+    _edit(cio, "region: true", 'departements: ["14"]')
+    warnings = [p for p in read_knowledge(data_copy)[1] if p.severity == "warning"]
+    assert any(
+        p.entry == "cio" and p.field == "coverage" and "communes sans opérateur cio" in p.message
+        for p in warnings
+    ), [str(p) for p in warnings]
