@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp_jinja2
 import yaml
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.appdb import record_feedback
 from bot.web import access
@@ -158,14 +159,22 @@ async def feedback(request: web.Request) -> web.Response:
         raise ApiError(400, "bad_rating", "L'avis doit être « up » ou « down ».")
     if not isinstance(message_id, str) or not MESSAGE_ID_RE.match(message_id):
         raise ApiError(400, "bad_message_id", "Ce message n'est pas reconnu.")
-    await asyncio.to_thread(
-        record_feedback,
-        request.app[APP_DB_KEY],
-        session_id=session_id,
-        message_id=message_id,
-        rating=rating,
-        partner_id=partner.id,
-    )
+    try:
+        await asyncio.to_thread(
+            record_feedback,
+            request.app[APP_DB_KEY],
+            session_id=session_id,
+            message_id=message_id,
+            rating=rating,
+            partner_id=partner.id,
+        )
+    except ValueError as exc:  # record_feedback's own checks, already in French
+        raise ApiError(400, "bad_feedback", str(exc)) from exc
+    except SQLAlchemyError as exc:
+        log.exception("feedback could not be stored")
+        raise ApiError(
+            503, "feedback_unavailable", "Ton avis n'a pas pu être enregistré. Réessaie plus tard."
+        ) from exc
     return web.json_response({"ok": True, "message": "Merci pour ton avis !"})
 
 

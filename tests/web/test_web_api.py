@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import sqlalchemy as sa
@@ -334,6 +335,16 @@ async def test_feedback_is_stored_in_postgresql(fake_rasa, make_gateway, make_po
     url = make_postgres_database("web")
     client = await make_gateway(fake_rasa.port, app_db_url=url)
     await _check_feedback(client, url)
+
+
+async def test_feedback_with_the_database_down_is_a_french_503(fake_rasa, make_gateway, tmp_path):
+    folder = tmp_path / "appdb"
+    client = await make_gateway(fake_rasa.port, app_db_url=f"sqlite:///{folder / 'app.sqlite3'}")
+    shutil.rmtree(folder)  # the database disappears while the gateway runs
+    body = {"session_id": SESSION, "message_id": f"{SESSION}-1-0", "rating": "up"}
+    response = await client.post("/api/feedback?partner=partenaire_test", json=body)
+    assert response.status == 503
+    assert "pas pu être enregistré" in (await response.json())["message"]
 
 
 async def test_healthz_all_up(gateway):
