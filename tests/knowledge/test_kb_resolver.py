@@ -193,3 +193,19 @@ def test_mentions_carry_offsets_in_the_original_text(resolver):
 def test_two_places_in_one_sentence(resolver):
     mentions = resolver.find_mentions("je suis a caen mais je demenage a rouen")
     assert [m.candidates[0].insee for m in mentions] == ["14118", "76540"]
+
+
+def test_every_former_commune_leads_to_its_current_commune(resolver, knowledge_data):
+    data = knowledge_data[0]
+    current_names = {c.name for c in data.communes}
+    misses = []
+    for former in data.former_communes:
+        found = resolver.resolve(former.name, limit=50)
+        insees = {m.insee for m in found}
+        if former.parent_insee not in insees:
+            misses.append(former.name)
+        elif former.name not in current_names and former.parent_insee not in {
+            m.insee for m in found if m.score == found[0].score
+        }:
+            misses.append(former.name)  # only a homonym may come first, or tie with it
+    assert misses == []
