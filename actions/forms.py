@@ -337,8 +337,10 @@ class ValidateEligibilityForm(ProfileValidation):
         scheme = self.kb.get_scheme(text)
         if scheme is not None:
             return {"scheme": scheme.id}
+        # The buttons restart the question with a known scheme; asking again in the form would
+        # loop on the same unknown name.
         offer_closest_schemes(self.kb, dispatcher, text, intent="ask_eligibility")
-        return {"scheme": None}
+        return {"scheme": None, "search_stopped": True}
 
 
 class ActionAskCommune(BoussoleAction):

@@ -11,7 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import BoussoleAction
-from actions.render import button, intent_payload, operator_types_text, value
+from actions.render import (
+    button,
+    intent_payload,
+    operator_types_text,
+    parcours_metiers_text,
+    value,
+)
 from actions.understanding import is_referent, known_age, latest_text
 
 YOUTH_OFFER = "atouts_normandie"
@@ -24,8 +30,13 @@ ELIGIBILITY_LABELS = {
 
 
 def offer_closest_schemes(kb: Any, dispatcher: CollectingDispatcher, text: str, intent: str):
-    """ "Je ne connais pas ce dispositif": the closest ones as buttons for ``intent``."""
+    """Unknown scheme: the closest ones as buttons for ``intent``, or else a human to ask."""
     closest = kb.search_schemes(text, limit=5) if text else []
+    if not closest:
+        dispatcher.utter_message(
+            response="utter_scheme_not_found", parcours_metiers=parcours_metiers_text()
+        )
+        return
     buttons = [button(s.name, intent_payload(intent, scheme=s.id)) for s in closest]
     dispatcher.utter_message(response="utter_scheme_unknown", buttons=buttons)
 
@@ -122,7 +133,8 @@ class ActionSchemeInfo(SchemeAction):
                 )
             else:
                 dispatcher.utter_message(response="utter_ask_scheme")
-            return []
+            # An unknown name must not stay in context for the next questions.
+            return [SlotSet("scheme", None)]
         parts = [f"{scheme.name} : {scheme.summary}".strip()]
         ages = ages_text(scheme.audience)
         if ages:
@@ -200,8 +212,11 @@ class ActionFunding(SchemeAction):
                     button(s.name, intent_payload("ask_funding", scheme=s.id)) for s in closest
                 ],
             )
-            # Being paid while training: a contact search that follows is about training.
-            return [] if tracker.get_slot("topic") else [SlotSet("topic", "formation")]
+            events: list[EventType] = [SlotSet("scheme", None)]
+            if not tracker.get_slot("topic"):
+                # Being paid while training: a contact search that follows is about training.
+                events.append(SlotSet("topic", "formation"))
+            return events
         dispatcher.utter_message(
             text=f"{scheme.name}\n{money_text(scheme)}",
             buttons=[button("Qui contacter ?", "/find_local_contact")],

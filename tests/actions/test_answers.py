@@ -210,10 +210,23 @@ async def test_unknown_scheme_gets_the_closest_as_buttons(kb, domain, dispatcher
         intent="ask_scheme_info",
         entities=[{"entity": "scheme", "value": "servise civik"}],
     )
-    await ActionSchemeInfo().run(dispatcher, tracker, domain)
+    events = await ActionSchemeInfo().run(dispatcher, tracker, domain)
     (message,) = shown(dispatcher, domain)
     assert "Je ne connais pas encore ce dispositif" in message.text
     assert "Service civique" in message.titles
+    assert slot_values(events) == {"scheme": None}  # the unknown name leaves the context
+
+
+async def test_scheme_nothing_like_gets_a_human(kb, domain, dispatcher):
+    tracker = make_tracker(
+        text="le zzkqw",
+        intent="ask_scheme_info",
+        entities=[{"entity": "scheme", "value": "zzkqw"}],
+    )
+    await ActionSchemeInfo().run(dispatcher, tracker, domain)
+    (message,) = shown(dispatcher, domain)
+    assert message.text.startswith("Je ne connais pas ce dispositif.")
+    assert "0 800 05 00 00" in message.text
 
 
 @pytest.mark.parametrize(
@@ -349,4 +362,4 @@ async def test_funding_question_makes_the_next_search_about_training(kb, domain,
     (message,) = shown(dispatcher, domain)
     assert message.text.startswith("Ça dépend du dispositif")
     assert message.buttons  # the closest schemes
-    assert slot_values(events) == {"topic": "formation"}
+    assert slot_values(events) == {"scheme": None, "topic": "formation"}

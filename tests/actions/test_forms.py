@@ -352,3 +352,19 @@ async def test_refusal_is_heard_whatever_the_nlu_made_of_it(kb, domain, dispatch
     )
     assert values["declined_criteria"] == ["age"]
     assert values["requested_slot"] == "situation"
+
+
+async def test_unknown_scheme_in_the_eligibility_form_offers_buttons_and_stops(
+    kb, domain, dispatcher
+):
+    tracker = make_tracker(
+        slots={"requested_slot": "scheme"},
+        candidates={"scheme": "servise civic"},
+        text="servise civic",
+        active_loop="eligibility_form",
+    )
+    values = slot_values(await ValidateEligibilityForm().run(dispatcher, tracker, domain))
+    (message,) = shown(dispatcher, domain)
+    assert "Service civique" in message.titles
+    assert values["requested_slot"] is None
+    assert values["search_stopped"] is True
