@@ -79,8 +79,7 @@ def choose_commune(matches: list[Any]) -> list[Any]:
     if not matches:
         return []
     best = matches[0].score
-    close = [m for m in matches if best - m.score < _CLEAR_LEAD]
-    return close
+    return [m for m in matches if best - m.score < _CLEAR_LEAD]
 
 
 class ProfileValidation(BoussoleFormValidation, ABC):
@@ -123,11 +122,14 @@ class ProfileValidation(BoussoleFormValidation, ABC):
         need = INTENT_NEEDS.get(intent or "")
         asked = tracker.get_slot("requested_slot")
         if need is None:
-            if asked == "topic" and answers_question(tracker, "topic"):
-                # Not a topic button: a typed need ("la formation"), or something else (a
-                # commune, an age…); then the general orientation need, rather than asking again.
-                return {"topic": need_named_in(latest_text(tracker)) or "orientation"}
-            return {}
+            if asked != "topic" or intent == "deny" or not answers_question(tracker, "topic"):
+                return {}  # "non" is left to the stop rule
+            text = latest_text(tracker)
+            if is_cancel(text):
+                return {"topic": text}  # validate_topic stops the form
+            # Not a topic button: a typed need ("la formation"), or something else (a commune,
+            # an age…); then the general orientation need, rather than asking again.
+            return {"topic": need_named_in(text) or "orientation"}
         if asked in (None, "topic") or intent in SEARCH_INTENTS:
             return {"topic": need}
         return {}
@@ -255,6 +257,8 @@ class ProfileValidation(BoussoleFormValidation, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """One of the shared needs (set from the intent of the question)."""
+        if is_cancel(str(value or "")):
+            return self._stop(dispatcher, "topic")
         return {"topic": value if value in NEEDS else None}
 
     async def next_requested_slot(

@@ -368,3 +368,18 @@ async def test_unknown_scheme_in_the_eligibility_form_offers_buttons_and_stops(
     assert "Service civique" in message.titles
     assert values["requested_slot"] is None
     assert values["search_stopped"] is True
+
+
+async def test_no_to_the_topic_question_is_left_to_the_stop_rule(kb, domain, dispatcher):
+    # Nothing extracted: Rasa rejects the form and the rule "non → on s'arrête" answers.
+    values = await validate(
+        dispatcher, domain, slots={"requested_slot": "topic"}, text="non merci", intent="deny"
+    )
+    assert "topic" not in values
+
+
+async def test_stop_at_the_topic_question(kb, domain, dispatcher):
+    values = await validate(dispatcher, domain, slots={"requested_slot": "topic"}, text="stop")
+    assert values["search_stopped"] is True
+    assert values["requested_slot"] is None
+    assert "on s'arrête là" in all_text(dispatcher, domain)
