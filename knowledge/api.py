@@ -269,7 +269,7 @@ class KnowledgeBase:
             op = self._covering(rule.operator_type, place)
             if op is None or (op.id, rule.contact) in seen:
                 continue
-            if age is not None and not _within(age, op.publics.age_min, op.publics.age_max):
+            if not _serves(op, age, situations):
                 continue
             seen.add((op.id, rule.contact))
             reason = rule.reason.format(
@@ -423,6 +423,14 @@ class KnowledgeBase:
     def contact(self, contact_id: str) -> ContactEntry | None:
         """A contacts.yml entry (safeguarding numbers, the Parcours Métiers line…)."""
         return self._snap.contacts.get(contact_id)
+
+
+def _serves(op: Operator, age: int | None, situations: set[str]) -> bool:
+    """False only when the operator's stated public excludes the person's known age or situation."""
+    pub = op.publics
+    if age is not None and not _within(age, pub.age_min, pub.age_max):
+        return False
+    return not (situations and pub.situations and situations.isdisjoint(pub.situations))
 
 
 def _bounded(lo: int | None, hi: int | None) -> bool:

@@ -810,7 +810,8 @@ class _Reader:
         by_type: dict[str, list[Operator]] = defaultdict(list)
         for op in self.data.operators:
             by_type[op.type].append(op)
-        for op_type in sorted(routed_types - {"mission_locale"}):
+        # Partners are local by nature; Missions Locales are checked commune by commune above.
+        for op_type in sorted(routed_types - {"mission_locale", "partner"}):
             ops = by_type.get(op_type)
             if not ops:
                 continue  # already reported by check_references

@@ -46,11 +46,13 @@ def test_mission_locale_is_for_16_to_25_year_olds(kb, age, has_mission_locale):
 
 
 def test_mission_locale_is_the_one_covering_the_commune(kb):
-    [ml] = [c for c in kb.find_contacts(CAEN, "emploi", age=19) if c.rule_id == "ml_16_25"]
+    contacts = kb.find_contacts(CAEN, "emploi", age=19, situation="demandeur_emploi")
+    [ml] = [c for c in contacts if c.rule_id == "ml_16_25"]
     assert ml.operator.id == "ml_14327"
     assert "19 ans" in ml.reason and "Caen" in ml.reason and ml.operator.name in ml.reason
     # The Elbeuf ML covers Elbeuf although the Métropole's EPCI also holds Rouen.
-    [elbeuf] = [c for c in kb.find_contacts("76231", "emploi", age=19) if c.rule_id == "ml_16_25"]
+    contacts = kb.find_contacts("76231", "emploi", age=19, situation="sans_activite")
+    [elbeuf] = [c for c in contacts if c.rule_id == "ml_16_25"]
     assert elbeuf.operator.id == "ml_76231"
 
 
@@ -66,7 +68,7 @@ def test_parcours_metiers_line_is_always_included_last(kb):
 
 
 def test_unknown_age_skips_age_rules_instead_of_guessing(kb):
-    contacts = kb.find_contacts(ROUEN, "formation")
+    contacts = kb.find_contacts(EVREUX, "formation")
     assert "mission_locale" not in types(contacts)
     assert [c.rule_id for c in contacts] == ["parcours_metiers"]
 
@@ -88,6 +90,14 @@ def test_each_situation_reaches_its_operator(kb, situation, age, need, expected)
     contacts = kb.find_contacts(EVREUX, need, age=age, situation=situation)
     assert expected in types(contacts), [c.rule_id for c in contacts]
     assert all(c.reason and "{" not in c.reason for c in contacts)
+
+
+def test_local_partner_of_the_network_is_proposed_where_it_is(kb):
+    rouen = kb.find_contacts(ROUEN, "jeunesse", age=17, situation="lyceen")
+    assert "partner" in types(rouen)
+    assert "partner" not in types(kb.find_contacts(CAEN, "jeunesse", age=17, situation="lyceen"))
+    # Its public is 11–30: an adult is not sent there.
+    assert "partner" not in types(kb.find_contacts(ROUEN, "emploi", age=40, situation="salarie"))
 
 
 def test_operator_publics_are_respected(kb):
