@@ -67,9 +67,10 @@ def _postgres_database() -> tuple[str, callable]:
 
 async def _bench(tracker_url: str, app_url: str, n_events: int, repeat: int) -> int:
     started = time.perf_counter()
-    store = open_store(tracker_url)
-    await save_conversations(store, random_trackers(n_events, end=time.time()))
-    store.engine.dispose()
+    if n_events:
+        store = open_store(tracker_url)
+        await save_conversations(store, random_trackers(n_events, end=time.time()))
+        store.engine.dispose()
     engine = appdb.get_engine(tracker_url, read_only=True)
     with engine.connect() as conn:
         from sqlalchemy import func, select
@@ -135,8 +136,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--postgres", action="store_true", help="tracker and app DB on PostgreSQL")
+    parser.add_argument(
+        "--tracker-url", help="time an existing tracker store instead of generating one"
+    )
     args = parser.parse_args(argv or [])
     with tempfile.TemporaryDirectory(prefix="boussole-console-bench-") as tmp:
+        if args.tracker_url:
+            app_url = f"sqlite:///{Path(tmp) / 'app.sqlite3'}"
+            if args.postgres:
+                app_url, drop_app = _postgres_database()
+            try:
+                return asyncio.run(_bench(args.tracker_url, app_url, 0, args.repeat))
+            finally:
+                if args.postgres:
+                    drop_app()
         if args.postgres:
             tracker_url, drop_tracker = _postgres_database()
             app_url, drop_app = _postgres_database()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
@@ -167,7 +168,8 @@ def get_engine(url: str, *, read_only: bool = False) -> Engine:
         database = parsed.database or ""
         if read_only and database and database != ":memory:":
             path = Path(database).resolve()
-            parsed = parsed.set(database=f"file:{path}?mode=ro", query={"uri": "true"})
+            # SQLite URIs need the path percent-encoded (spaces, "?" or "#" in a folder name).
+            parsed = parsed.set(database=f"file:{quote(str(path))}?mode=ro", query={"uri": "true"})
         elif database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         # Pages run their queries in worker threads.

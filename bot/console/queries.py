@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
@@ -359,10 +360,18 @@ class Table:
     rows: list[tuple]
 
 
+def _flag_sum(condition):
+    return sa.func.sum(sa.case((condition, 1), else_=0))
+
+
 def dashboard(
     app: Engine, date_from: date, date_to: date, scope: str | None, partner: str = ""
 ) -> dict:
-    """Every figure and table of the dashboard for a date range (Europe/Paris days)."""
+    """Every figure and table of the dashboard for a date range (Europe/Paris days).
+
+    Three grouped scans (conversations, messages, feedback) feed every table: the page stays fast
+    on a large tracker store, whatever the number of tables shown.
+    """
     partner = scope or partner
     start, end = _start_of(date_from), _start_of(date_to + timedelta(days=1))
     conv_conds = [c_.n_user > 0, c_.first_ts >= start, c_.first_ts < end]
@@ -374,104 +383,98 @@ def dashboard(
         msg_conds.append(m_.partner_id == partner)
         fb_conds.append(fb.partner_id == partner)
     count = sa.func.count()
+    conv_keys = (c_.day, c_.partner_id, c_.commune)
+    msg_keys = (m_.day, m_.intent)
     with app.connect() as conn:
-        conv_days = dict(
-            conn.execute(sa.select(c_.day, count).where(*conv_conds).group_by(c_.day)).all()
-        )
-        msg_days = dict(
-            conn.execute(sa.select(m_.day, count).where(*msg_conds).group_by(m_.day)).all()
-        )
-        totals = conn.execute(
+        conv_groups = conn.execute(
             sa.select(
+                *conv_keys,
                 count,
-                sa.func.sum(sa.case((c_.fallback.is_(True), 1), else_=0)),
-                sa.func.sum(sa.case((c_.distress.is_(True), 1), else_=0)),
-                sa.func.sum(sa.case((c_.request_human.is_(True), 1), else_=0)),
-            ).where(*conv_conds)
-        ).one()
-        msg_totals = conn.execute(
-            sa.select(
-                count,
-                sa.func.sum(sa.case((m_.fallback.is_(True), 1), else_=0)),
-                sa.func.sum(sa.case((m_.intent == "request_human", 1), else_=0)),
-                sa.func.sum(sa.case((m_.intent == "distress", 1), else_=0)),
-            ).where(*msg_conds)
-        ).one()
-        intents = conn.execute(
-            sa.select(m_.intent, count)
-            .where(*msg_conds)
-            .group_by(m_.intent)
-            .order_by(count.desc(), m_.intent)
-            .limit(15)
-        ).all()
-        communes = conn.execute(
-            sa.select(c_.commune, count)
-            .where(*conv_conds, c_.commune.is_not(None))
-            .group_by(c_.commune)
-            .order_by(count.desc(), c_.commune)
-            .limit(15)
-        ).all()
-        departements = conn.execute(
-            sa.select(c_.departement, count)
-            .where(*conv_conds, c_.departement.is_not(None))
-            .group_by(c_.departement)
-            .order_by(count.desc(), c_.departement)
-        ).all()
-        partners = conn.execute(
-            sa.select(
-                c_.partner_id,
-                count,
-                sa.func.sum(sa.case((c_.fallback.is_(True), 1), else_=0)),
-                sa.func.sum(sa.case((c_.distress.is_(True), 1), else_=0)),
+                _flag_sum(c_.fallback.is_(True)),
+                _flag_sum(c_.distress.is_(True)),
+                _flag_sum(c_.request_human.is_(True)),
             )
             .where(*conv_conds)
-            .group_by(c_.partner_id)
-            .order_by(count.desc(), c_.partner_id)
+            .group_by(*conv_keys)
         ).all()
-        feedback = conn.execute(
-            sa.select(
-                sa.func.sum(sa.case((fb.rating > 0, 1), else_=0)),
-                sa.func.sum(sa.case((fb.rating < 0, 1), else_=0)),
-            ).where(*fb_conds)
-        ).one()
+        msg_groups = conn.execute(
+            sa.select(*msg_keys, count, _flag_sum(m_.fallback.is_(True)))
+            .where(*msg_conds)
+            .group_by(*msg_keys)
+        ).all()
+        positive, negative = (
+            int(v or 0)
+            for v in conn.execute(
+                sa.select(_flag_sum(fb.rating > 0), _flag_sum(fb.rating < 0)).where(*fb_conds)
+            ).one()
+        )
 
-    n_conv, conv_fallback, conv_distress, conv_human = (int(v or 0) for v in totals)
-    n_msg, msg_fallback, msg_human, msg_distress = (int(v or 0) for v in msg_totals)
-    positive, negative = (int(v or 0) for v in feedback)
+    conv_days: Counter = Counter()
+    communes: Counter = Counter()
+    departements: Counter = Counter()
+    partners: dict[str | None, list[int]] = {}
+    n_conv = conv_fallback = conv_distress = conv_human = 0
+    for day, partner_id, commune, n, fallback, distress, human in conv_groups:
+        fallback, distress, human = int(fallback or 0), int(distress or 0), int(human or 0)
+        conv_days[day] += n
+        if commune:
+            communes[commune] += n
+            departements[commune[:2]] += n
+        totals = partners.setdefault(partner_id, [0, 0, 0])
+        totals[0] += n
+        totals[1] += fallback
+        totals[2] += distress
+        n_conv += n
+        conv_fallback += fallback
+        conv_distress += distress
+        conv_human += human
+    msg_days: Counter = Counter()
+    intents: Counter = Counter()
+    n_msg = msg_fallback = 0
+    for day, intent, n, fallback in msg_groups:
+        msg_days[day] += n
+        intents[intent] += n
+        n_msg += n
+        msg_fallback += int(fallback or 0)
+
     days = [date_from + timedelta(days=i) for i in range((date_to - date_from).days + 1)]
-    per_day = [
-        (d.isoformat(), conv_days.get(d.isoformat(), 0), msg_days.get(d.isoformat(), 0))
-        for d in days
-    ]
+    per_day = [(d.isoformat(), conv_days[d.isoformat()], msg_days[d.isoformat()]) for d in days]
     communes_names = labels.commune_names()
     dep_names = labels.departement_names()
+
+    def ranked(counter: Counter, limit: int | None = None) -> list:
+        # Most frequent first; ties in a stable order so pages and exports do not shuffle.
+        return sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))[:limit]
+
     tables = [
         Table("jours", "Par jour", ("Jour", "Conversations", "Messages"), per_day),
         Table(
             "intentions",
             "Intentions les plus fréquentes",
             ("Intention", "Libellé", "Messages"),
-            [(i or "", labels.label(i), n) for i, n in intents],
+            [(i or "", labels.label(i), n) for i, n in ranked(intents, 15)],
         ),
         Table(
             "communes",
             "Communes",
             ("Code INSEE", "Commune", "Conversations"),
-            [(code, communes_names.get(code, ""), n) for code, n in communes],
+            [(code, communes_names.get(code, ""), n) for code, n in ranked(communes, 15)],
         ),
         Table(
             "departements",
             "Départements",
             ("Code", "Département", "Conversations"),
-            [(code, dep_names.get(code, ""), n) for code, n in departements],
+            [(code, dep_names.get(code, ""), n) for code, n in ranked(departements)],
         ),
         Table(
             "partenaires",
             "Par partenaire",
             ("Partenaire", "Conversations", "Avec incompréhension", "Avec détresse"),
             [
-                (p or "(sans partenaire)", n, int(fbk or 0), int(d or 0))
-                for p, n, fbk, d in partners
+                (p or "(sans partenaire)", n, fbk, d)
+                for p, (n, fbk, d) in sorted(
+                    partners.items(), key=lambda kv: (-kv[1][0], str(kv[0] or ""))
+                )
             ],
         ),
     ]
@@ -480,9 +483,9 @@ def dashboard(
         "messages": n_msg,
         "fallback_rate": conv_fallback / n_conv if n_conv else None,
         "message_fallback_rate": msg_fallback / n_msg if n_msg else None,
-        "request_human": msg_human,
+        "request_human": intents["request_human"],
         "request_human_conversations": conv_human,
-        "distress": msg_distress,
+        "distress": intents["distress"],
         "distress_conversations": conv_distress,
         "feedback_positive": positive,
         "feedback_negative": negative,

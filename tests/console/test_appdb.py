@@ -70,3 +70,15 @@ def test_feedback_on_postgres(make_postgres_database):
         conn.execute(appdb.feedback.insert().values(session_id="x", rating=1, created_at=0))
     ro.dispose()
     engine.dispose()
+
+
+def test_read_only_engine_copes_with_odd_folder_names(tmp_path):
+    folder = tmp_path / "dossier avec espace #1?"
+    url = f"sqlite:///{folder / 'app.sqlite3'}"
+    engine = appdb.get_engine(url)
+    appdb.create_schema(engine)
+    appdb.record_feedback(engine, session_id="s", message_id=None, rating=1, partner_id=None)
+    ro = appdb.get_engine(url, read_only=True)
+    assert [r.session_id for r in _rows(ro)] == ["s"]
+    ro.dispose()
+    engine.dispose()
