@@ -67,6 +67,11 @@ _FILLERS = {
     "vers", "au", "aux", "dans", "du", "en", "region", "secteur", "coin", "et", "cote",
 }  # fmt: skip
 _ARTICLES = ("le", "la", "les", "l")
+# Words that never begin (articles aside) or end a commune name: typo windows skip them.
+_NOT_EDGE = _FILLERS | {
+    "un", "une", "des", "pour", "avec", "mais", "ou", "qui", "que", "quoi", "depuis", "est",
+    "stp", "svp", "sur", "en", "du", "de", "d", "et", "aux", "au", "je", "j", "tu", "il", "on",
+}  # fmt: skip
 _CONNECTORS = {
     "en",
     "sur",
@@ -225,6 +230,7 @@ class CommuneResolver:
         self._add_aliases()
         for key in self.exact:
             self.by_start[(key[0], len(key))].append(key)
+        self.max_key_length = max((len(k) for k in self.exact), default=0) + 2
         self.prefixes = {key[:k] for key in self.exact for k in range(1, len(key) + 1)}
         self._cache: dict[tuple, tuple[CommuneMatch, ...]] = {}
         self.max_tokens = max((e.tokens for es in self.exact.values() for e in es), default=1)
@@ -404,11 +410,15 @@ class CommuneResolver:
             # the exact name found here (the longest window that matches wins).
             if not (strong or weak or capital or filler_before[i]):
                 continue
+            if tokens[i].text in _NOT_EDGE and tokens[i].text not in _ARTICLES:
+                continue
             for n in range(limit, longest_exact, -1):
                 if not (strong or weak or capital or filler_after[i + n]):
                     continue
+                if tokens[i + n - 1].text in _NOT_EDGE:
+                    continue  # a name never ends on "de", "et", "je"…
                 key = "".join(t.text for t in tokens[i : i + n])
-                if len(key) < 5 or key in self.exact or key.isdigit():
+                if not 5 <= len(key) <= self.max_key_length or key in self.exact or key.isdigit():
                     continue
                 only = i == 0 and n == n_tok
                 matches = self._fuzzy_matches(key, n, ordinary_ok or only)
