@@ -166,33 +166,24 @@ _insee = _code(_INSEE, "code INSEE", 5)
 _postcode = _code(_POSTCODE, "code postal", 5)
 
 
-def _phone(value: Any) -> str:
-    text = _str(value)
-    digits = re.sub(r"[\s.\-]", "", text)
-    if not _PHONE.match(digits):
-        raise Invalid(f"numéro de téléphone invalide {text!r}")
-    return text
+def _matching(
+    pattern: re.Pattern, what: str, hint: str = "", strip: str = ""
+) -> Callable[[Any], str]:
+    """Checker of a text matching ``pattern`` once the characters of ``strip`` are removed."""
+
+    def check(value: Any) -> str:
+        text = _str(value)
+        if not pattern.match(re.sub(f"[{strip}]", "", text) if strip else text):
+            raise Invalid(f"{what} invalide {text!r}{hint}")
+        return text
+
+    return check
 
 
-def _email(value: Any) -> str:
-    text = _str(value)
-    if not _EMAIL.match(text):
-        raise Invalid(f"adresse e-mail invalide {text!r}")
-    return text
-
-
-def _url(value: Any) -> str:
-    text = _str(value)
-    if not _URL.match(text):
-        raise Invalid(f"URL invalide {text!r} (http:// ou https:// attendu)")
-    return text
-
-
-def _origin(value: Any) -> str:
-    text = _str(value)
-    if not _ORIGIN.match(text):
-        raise Invalid(f"origine invalide {text!r} (https://hote[:port], sans chemin ni / final)")
-    return text
+_phone = _matching(_PHONE, "numéro de téléphone", strip=r"\s.\-")
+_email = _matching(_EMAIL, "adresse e-mail")
+_url = _matching(_URL, "URL", " (http:// ou https:// attendu)")
+_origin = _matching(_ORIGIN, "origine", " (https://hote[:port], sans chemin ni / final)")
 
 
 def _date(value: Any) -> dt.date:
