@@ -373,6 +373,10 @@ class KnowledgeBase:
             status = "probably"
         else:
             status = "yes"
+        if not (checked or failed or missing):
+            reasons.append(
+                "Ce dispositif n'a pas de condition d'âge, de situation ni de lieu connue."
+            )
         if status in ("yes", "probably") and not missing:
             reasons.append("D'autres conditions peuvent s'appliquer : fais-le confirmer.")
         return Eligibility(status, tuple(reasons), tuple(missing), found.operator_types)

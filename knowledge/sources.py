@@ -66,6 +66,14 @@ OPERATOR_TYPES = (
     "partner",
     "region",
 )
+# The NLU's `scheme` entity values (knowledge/README.md): each must keep an entry.
+SCHEME_IDS = (
+    "atouts_normandie", "atouts_normandie_bafa", "avenir", "qualif_collectif", "programme_savoirs",
+    "une_formation_un_emploi", "vae_region", "permis_region", "pass_monde",
+    "formations_sanitaires_sociales", "cej", "service_civique", "cpf", "vae", "apprentissage",
+    "contrat_pro", "e2c", "epide", "obligation_formation", "parcours_metiers",
+    "destination_metier", "salon_orientation",
+)  # fmt: skip
 # Mission Locale publics: the national 16–25 scheme (service-public.fr F1556).
 ML_AGE_MIN, ML_AGE_MAX = 16, 25
 UNML_SOURCE = "UNML, zones de couverture des Missions Locales, janvier 2026 (voir PROVENANCE.md)"
@@ -774,6 +782,14 @@ class _Reader:
                     self.problem(
                         "schemes.yml", s.id, "audience.residence", f"résidence inconnue : {r}"
                     )
+        if d.schemes:
+            for sid in sorted(set(SCHEME_IDS) - schemes):
+                self.problem(
+                    "schemes.yml",
+                    sid,
+                    "id",
+                    "identifiant du vocabulaire partagé sans entrée (la NLU le reconnaît)",
+                )
         for j in d.jobs:
             for sid in j.related_schemes:
                 ref("jobs.yml", j.id, "related_schemes", sid, schemes, "dispositif")

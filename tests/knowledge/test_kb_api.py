@@ -151,6 +151,12 @@ def test_check_eligibility_residence(kb):
     assert kb.check_eligibility("inconnu").status == "unknown"
 
 
+def test_a_scheme_without_stated_condition_is_never_a_plain_yes(kb):
+    vae = kb.check_eligibility("vae", age=30, situation="salarie", commune=ROUEN)
+    assert vae.status == "probably" and vae.missing == ()
+    assert any("pas de condition" in r for r in vae.reasons)
+
+
 def test_search_jobs_forgives_typos(kb):
     assert kb.search_jobs("boulangé")[0].name.lower().startswith("boulanger")
     assert kb.search_jobs("zzzzqqq") == []

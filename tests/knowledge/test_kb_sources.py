@@ -203,3 +203,9 @@ def test_communes_left_without_a_routed_operator_type_are_reported(data_copy):
         p.entry == "cio" and p.field == "coverage" and "communes sans opérateur cio" in p.message
         for p in warnings
     ), [str(p) for p in warnings]
+
+
+def test_a_shared_scheme_id_without_entry_is_reported(data_copy):
+    _edit(data_copy / "schemes.yml", "- id: cpf", "- id: cpf_renomme")
+    problems = _problems(data_copy)
+    assert any(p.file == "schemes.yml" and p.entry == "cpf" and p.field == "id" for p in problems)
