@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import types
 import typing
 from dataclasses import dataclass, field
@@ -267,13 +268,15 @@ def to_record(obj: Any) -> Any:
 
 def from_record(cls: type[T], data: dict[str, Any]) -> T:
     """Rebuild ``cls`` from :func:`to_record` output (unknown keys are ignored)."""
-    hints = typing.get_type_hints(cls)
-    kwargs = {
-        f.name: _convert(hints[f.name], data[f.name])
-        for f in dataclasses.fields(cls)
-        if f.name in data
-    }
+    kwargs = {name: _convert(tp, data[name]) for name, tp in _fields(cls) if name in data}
     return cls(**kwargs)
+
+
+@functools.cache
+def _fields(cls: type) -> tuple[tuple[str, Any], ...]:
+    # Resolving the annotations is slow; the base rebuilds thousands of records of few classes.
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
 
 
 def _convert(tp: Any, value: Any) -> Any:
