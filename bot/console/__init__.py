@@ -36,6 +36,7 @@ class Console:
     app_engine: Engine | None = None
     tracker_engine: Engine | None = None  # read-only
     index_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    index_verified_at: float = 0.0
 
     def tracker_writer(self) -> Engine:
         """A writable engine on the tracker store, for retention deletions only."""

@@ -210,11 +210,12 @@ def clear_index(app: Engine) -> None:
         conn.execute(appdb.index_state.delete())
 
 
-def sync_index(tracker: Engine, app: Engine) -> int:
+def sync_index(tracker: Engine, app: Engine, verify: bool = True) -> int:
     """Bring the index up to date with the tracker store; return how many events were read.
 
-    The index is rebuilt when the tracker no longer holds exactly the events already read: it was
-    emptied, replaced, edited by hand, or a concurrent transaction committed an older id late.
+    With ``verify``, the index is rebuilt when the tracker no longer holds exactly the events
+    already read: it was emptied, replaced, edited by hand, or a concurrent transaction committed
+    an older id late. Counting the events costs a scan, so pages verify only now and then.
     """
     if not tracker_has_events(tracker):
         return 0
@@ -222,9 +223,13 @@ def sync_index(tracker: Engine, app: Engine) -> int:
         seen, seen_count = _state(aconn)
     with tracker.connect() as tconn:
         max_id = tconn.execute(sa.select(sa.func.max(events.c.id))).scalar() or 0
-        present = tconn.execute(
-            sa.select(sa.func.count()).select_from(events).where(events.c.id <= seen)
-        ).scalar()
+        present = (
+            tconn.execute(
+                sa.select(sa.func.count()).select_from(events).where(events.c.id <= seen)
+            ).scalar()
+            if verify
+            else seen_count
+        )
     if max_id < seen or present != seen_count:
         clear_index(app)
         seen = seen_count = 0

@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import logging
+import time
 from datetime import date, datetime, timedelta
 from functools import wraps
 from urllib.parse import quote, urlencode
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 
 PUBLIC_PATHS = (f"{PREFIX}/login",)
 STATIC_PREFIX = f"{PREFIX}/static/"
+# New events show up at once; the full consistency check of the index runs at most this often.
+INDEX_VERIFY_SECONDS = 60
 USER = "console_user"
 CSRF = "console_csrf"
 
@@ -112,11 +115,15 @@ async def _audit(request: web.Request, action: str, target: str | None = None, d
 async def ensure_index(console: Console) -> None:
     """Bring the index up to date (one sync at a time; an unreadable tracker is empty)."""
     async with console.index_lock:
+        verify = time.monotonic() - console.index_verified_at > INDEX_VERIFY_SECONDS
         try:
-            await _run(sync_index, console.tracker_engine, console.app_engine)
+            await _run(sync_index, console.tracker_engine, console.app_engine, verify)
         except sa.exc.OperationalError as exc:
             # No tracker store yet (Rasa never started): the lists are simply empty.
             log.warning("tracker store not readable: %s", exc)
+            return
+        if verify:
+            console.index_verified_at = time.monotonic()
 
 
 def _client_ip(request: web.Request) -> str:
