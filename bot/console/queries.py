@@ -205,6 +205,19 @@ def list_conversations(
     return Page(rows, total, page, per_page)
 
 
+def known_partners(app: Engine) -> list[str]:
+    """Partner ids seen in the conversations, for the filter's suggestions."""
+    with app.connect() as conn:
+        return list(
+            conn.execute(
+                sa.select(c_.partner_id)
+                .where(c_.partner_id.is_not(None))
+                .distinct()
+                .order_by(c_.partner_id)
+            ).scalars()
+        )
+
+
 def conversation_summary(app: Engine, sender_id: str, scope: str | None):
     """The index row of one conversation, ``None`` when unknown or outside ``scope``."""
     conds = [c_.sender_id == sender_id]

@@ -300,12 +300,14 @@ async def conversations(request: web.Request) -> web.StreamResponse:
     page = await _run(
         queries.list_conversations, console.app_engine, filters, user.scope, _page_number(request)
     )
+    partners = [] if user.scope else await _run(queries.known_partners, console.app_engine)
     await _audit(request, "view_list", None, urlencode(filters.as_query()) or None)
     base = filters.as_query()
     return render(
         request,
         "conversations.html",
         page=page,
+        partners=partners,
         filters=filters,
         query=base,
         page_link=lambda n: "?" + urlencode({**base, "page": n}),
@@ -618,6 +620,8 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
     top_intents = charts.horizontal_bars(
         [(lab, n) for _i, lab, n in tables["intentions"].rows], "Intentions les plus fréquentes"
     )
+    scope = _user(request).scope
+    partners = [] if scope else await _run(queries.known_partners, _console(request).app_engine)
     query = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
     if partner:
         query["partner"] = partner
@@ -631,6 +635,7 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
         date_from=date_from,
         date_to=date_to,
         partner=partner,
+        partners=partners,
         csv_query=urlencode(query),
     )
 

@@ -327,3 +327,15 @@ async def test_pages_work_before_rasa_ever_wrote_a_tracker(aiohttp_client, app_u
     listing = await (await client.get("/console/conversations")).text()
     assert "Aucune conversation ne correspond" in listing
     assert not (tmp_path / "not-yet.sqlite3").exists()  # read-only: never created by the console
+
+
+async def test_partner_filter_suggests_known_partners(client_for):
+    staff = await client_for("staff@aom.fr")
+    for path in ("/console/conversations", "/console/dashboard"):
+        html = await (await staff.get(path)).text()
+        options = [o["value"] for o in soup(html).select("datalist#partners option")]
+        assert options == ["caen-ij", "rouen-info-jeunes"], path
+    referent = await client_for("ref@rouen.fr")
+    html = await (await referent.get("/console/conversations")).text()
+    assert soup(html).select("datalist#partners") == []
+    assert soup(html).select("input[name=partner]") == []
