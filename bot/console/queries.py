@@ -34,7 +34,13 @@ SORTS = {
     "recent": c_.last_ts.desc(),
     "oldest": c_.first_ts.asc(),
     "messages": c_.n_user.desc(),
-    "confidence": c_.min_confidence.asc(),
+    "confidence": c_.min_confidence.asc().nulls_last(),
+}
+SORT_LABELS = {
+    "recent": "Plus récentes",
+    "oldest": "Plus anciennes",
+    "messages": "Plus longues",
+    "confidence": "Confiance la plus basse",
 }
 REVIEW_STATUSES = {"new": "Non traitée", "to_review": "À revoir", "reviewed": "Revue"}
 

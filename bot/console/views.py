@@ -39,7 +39,7 @@ def _when(ts: float | None) -> str:
 
 
 def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f} %".replace(".", ",")
+    return "—" if value is None else f"{value * 100:.0f} %"
 
 
 def _confidence(value: float | None) -> str:
@@ -314,12 +314,7 @@ async def conversations(request: web.Request) -> web.StreamResponse:
         csv_link=f"{PREFIX}/conversations.csv?" + urlencode(base),
         intents=labels.intent_labels().values(),
         statuses=queries.REVIEW_STATUSES,
-        sorts={
-            "recent": "Plus récentes",
-            "oldest": "Plus anciennes",
-            "messages": "Plus longues",
-            "confidence": "Confiance la plus basse",
-        },
+        sorts=queries.SORT_LABELS,
     )
 
 
