@@ -26,6 +26,7 @@ THROTTLE_WINDOW = 15 * 60
 MAX_FAILURES_PER_EMAIL = 5
 MAX_FAILURES_PER_IP = 20
 MIN_PASSWORD_LENGTH = 12
+ATTEMPTS_KEPT = 24 * 3600
 
 _hasher = PasswordHasher()
 # Verifying against this when the e-mail is unknown keeps the answer time the same either way.
@@ -172,10 +173,12 @@ def authenticate(engine: Engine, email: str, password: str, ip: str) -> User | N
         ok = row is not None
     except (VerificationError, InvalidHashError):
         ok = False
+    now = time.time()
+    la = appdb.login_attempts
     with engine.begin() as conn:
-        conn.execute(
-            appdb.login_attempts.insert().values(email=email, ip=ip, at=time.time(), success=ok)
-        )
+        # Attempts only matter for throttling; the audit log keeps the history.
+        conn.execute(la.delete().where(la.c.at < now - ATTEMPTS_KEPT))
+        conn.execute(la.insert().values(email=email, ip=ip, at=now, success=ok))
     return _user(row) if ok else None
 
 
