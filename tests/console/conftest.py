@@ -94,12 +94,17 @@ def sample_tracker_file(tmp_path_factory) -> Path:
     return path
 
 
+def private_copy(database: Path, folder: Path) -> str:
+    """URL of a copy of a session-wide SQLite file, that one test may change freely."""
+    copy = folder / database.name
+    shutil.copy(database, copy)
+    return f"sqlite:///{copy}"
+
+
 @pytest.fixture
 def tracker_url(sample_tracker_file, tmp_path) -> str:
     """A private copy of the sample tracker store (tests may erase from it)."""
-    copy = tmp_path / "tracker.sqlite3"
-    shutil.copy(sample_tracker_file, copy)
-    return f"sqlite:///{copy}"
+    return private_copy(sample_tracker_file, tmp_path)
 
 
 @pytest.fixture
@@ -132,9 +137,7 @@ def accounts_file(tmp_path_factory) -> Path:
 @pytest.fixture
 def app_url(accounts_file, tmp_path) -> str:
     """A private copy of the app database with the accounts."""
-    copy = tmp_path / "app.sqlite3"
-    shutil.copy(accounts_file, copy)
-    return f"sqlite:///{copy}"
+    return private_copy(accounts_file, tmp_path)
 
 
 @pytest.fixture

@@ -10,15 +10,12 @@ import sqlalchemy as sa
 from bot import appdb
 from bot.cli import main
 from bot.console import auth
+from tests.console.conftest import private_copy
 
 
 @pytest.fixture
 def env(tmp_path, monkeypatch, sample_tracker_file):
-    import shutil
-
-    tracker = tmp_path / "tracker.sqlite3"
-    shutil.copy(sample_tracker_file, tracker)
-    monkeypatch.setenv("TRACKER_DB_URL", f"sqlite:///{tracker}")
+    monkeypatch.setenv("TRACKER_DB_URL", private_copy(sample_tracker_file, tmp_path))
     monkeypatch.setenv("APP_DB_URL", f"sqlite:///{tmp_path / 'app.sqlite3'}")
     return tmp_path
 
