@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import math
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from contextlib import ExitStack, contextmanager
 
 from benchmarks.load import TABLE_HEADER, LoadResult, replay
 from bot.settings import PROJECT_ROOT, load_settings
+from bot.stack import free_port
 
 # Typical first conversations on a partner site (topic buttons send payloads).
 CONVERSATIONS = [
@@ -39,12 +39,6 @@ CONVERSATIONS = [
     ["je sais pas quoi faire après le bac", "je suis en terminale", "ok merci"],
 ]
 METADATA = {"page_url": "http://127.0.0.1/bench", "profile": "youth", "mode": "widget"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _answers(url: str, timeout: float = 2.0) -> bool:
@@ -170,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.fake_rasa or not _answers(rasa_url.rstrip("/") + "/version"):
             if not args.fake_rasa:
                 print(f"Rasa does not answer at {rasa_url}: using the stand-in Rasa.")
-            port = _free_port()
+            port = free_port()
             rasa_url = f"http://127.0.0.1:{port}"
             command = [sys.executable, "-m", "bot.web.fake_rasa", "--port", str(port)]
             against = "stand-in (bot.web.fake_rasa)"
@@ -180,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             stack.enter_context(_process(command, f"{rasa_url}/version", {}))
         gateway_url = args.gateway_url
         if not gateway_url:
-            port = _free_port()
+            port = free_port()
             gateway_url = f"http://127.0.0.1:{port}"
             env = {
                 "WEB_PORT": str(port),

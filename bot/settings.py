@@ -50,9 +50,6 @@ class Settings:
     log_retention_days: int = _setting(
         "LOG_RETENTION_DAYS", 395, "conversations older than this are purged by `logs purge`"
     )
-    secret_key: str = _setting(
-        "SECRET_KEY", "", "key signing console sessions (empty: random per start)"
-    )
     web_session_rate: int = _setting(
         "WEB_SESSION_RATE", 20, "chat messages per minute allowed per conversation (0: no limit)"
     )

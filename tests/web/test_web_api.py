@@ -9,9 +9,10 @@ import pytest
 import sqlalchemy as sa
 from aiohttp import web
 from bs4 import BeautifulSoup
-from web_support import FALLBACK_PHONE, PARTNER_ORIGIN, free_port
+from web_support import FALLBACK_PHONE, PARTNER_ORIGIN
 
 from bot import appdb
+from bot.stack import free_port
 from bot.web.fake_rasa import FICTION_PHONE, RECEIVED_KEY
 
 SESSION = "abcdef0123456789"

@@ -14,9 +14,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from web_support import FALLBACK_PHONE, ServedApps, StandInKnowledge, free_port
+from web_support import FALLBACK_PHONE, ServedApps, StandInKnowledge
 
 from bot.settings import PROJECT_ROOT, load_settings
+from bot.stack import free_port
 from bot.web.app import create_app
 from bot.web.fake_rasa import FICTION_PHONE, create_fake_rasa
 

@@ -11,9 +11,9 @@ import urllib.request
 from dataclasses import replace
 
 import pytest
-from web_support import free_port
 
 from bot.settings import PROJECT_ROOT, load_settings
+from bot.stack import free_port
 from bot.web.app import create_app
 from knowledge.api import KnowledgeBase
 from knowledge.loader import load

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 
 from aiohttp import web
@@ -48,13 +47,6 @@ class StandInKnowledge:
 
     def contact(self, contact_id: str) -> ContactEntry | None:
         return self.contacts.get(contact_id)
-
-
-def free_port() -> int:
-    """A port nothing listens on (bound then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class ServedApps:
