@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from tests.e2e.conftest import say, texts
 
 pytestmark = pytest.mark.stack
+
+
+@pytest.fixture
+def sender() -> str:
+    return f"actions-e2e-{uuid.uuid4().hex[:10]}"
 
 
 def talk(stack, sender: str, *lines: str) -> list[str]:
