@@ -28,6 +28,7 @@ _NOT_TOPICS = {
     "out_of_scope",
     "insult",
     "inform",
+    "find_local_contact",  # always offered, as the last button
 }
 MAX_SUGGESTIONS = 3
 # Actions Rasa runs around every message, which say nothing to the person.

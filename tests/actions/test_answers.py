@@ -111,6 +111,7 @@ async def test_distress_in_a_form_offers_to_resume(kb, domain, dispatcher):
 RANKING = [
     {"name": "nlu_fallback", "confidence": 0.7},
     {"name": "ask_funding", "confidence": 0.4},
+    {"name": "find_local_contact", "confidence": 0.35},
     {"name": "greet", "confidence": 0.3},
     {"name": "ask_training", "confidence": 0.2},
     {"name": "ask_events", "confidence": 0.1},
