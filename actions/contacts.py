@@ -21,7 +21,7 @@ from actions.render import (
 from actions.understanding import is_referent, known_age
 
 
-def _coverage_text(kb: Any, operator: Any) -> str:
+def _coverage_text(operator: Any) -> str:
     coverage = value(operator, "coverage")
     parts = []
     if value(coverage, "region"):
@@ -38,7 +38,7 @@ def _coverage_text(kb: Any, operator: Any) -> str:
     return " ; ".join(parts) or "non précisée"
 
 
-def professional_details(kb: Any, operator: Any) -> str:
+def professional_details(operator: Any) -> str:
     """What a referent needs beyond the address: public, coverage, when it was last checked."""
     publics = value(operator, "publics")
     ages = ""
@@ -47,7 +47,7 @@ def professional_details(kb: Any, operator: Any) -> str:
     verified = value(operator, "last_verified")
     lines = [
         f"Public : {ages or 'tous âges'}",
-        f"Couverture : {_coverage_text(kb, operator)}",
+        f"Couverture : {_coverage_text(operator)}",
         f"Dernière vérification : {verified.strftime('%d/%m/%Y') if verified else 'inconnue'}"
         + (" (à revérifier)" if value(operator, "to_verify") else ""),
     ]
@@ -94,7 +94,7 @@ class ActionFindContacts(BoussoleAction):
             if line is not None:
                 card += f"\n📞 {contact_entry_text(line)}"
             if referent:
-                card += "\n" + professional_details(self.kb, contact.operator)
+                card += "\n" + professional_details(contact.operator)
             dispatcher.utter_message(text=card)
         if not gave_parcours_metiers:
             dispatcher.utter_message(
@@ -103,7 +103,7 @@ class ActionFindContacts(BoussoleAction):
         dispatcher.utter_message(
             response="utter_after_contacts",
             buttons=[
-                button("Les dispositifs pour moi", "/ask_eligibility"),
+                button("Ai-je droit à un dispositif ?", "/ask_eligibility"),
                 button("Les prochains événements", "/ask_events"),
                 button("Chercher pour une autre commune", '/inform{"commune":"autre"}'),
             ],
