@@ -383,3 +383,23 @@ async def test_stop_at_the_topic_question(kb, domain, dispatcher):
     assert values["search_stopped"] is True
     assert values["requested_slot"] is None
     assert "on s'arrête là" in all_text(dispatcher, domain)
+
+
+async def test_a_failing_validation_apologises_and_closes_the_form(
+    kb, domain, dispatcher, monkeypatch
+):
+    class Broken:
+        def __getattr__(self, name):
+            raise ConnectionError("database unreachable")
+
+    monkeypatch.setattr("actions.knowledge_access._kb", Broken())
+    tracker = make_tracker(
+        slots={"topic": "formation", "requested_slot": "commune"},
+        candidates={"commune": "louvier"},
+        text="louvier",
+        active_loop="contact_form",
+    )
+    events = await ValidateContactForm().run(dispatcher, tracker, domain)
+    assert all_text(dispatcher, domain).startswith("Oups, j'ai eu un souci technique")
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+    assert slot_values(events)["requested_slot"] is None
