@@ -56,6 +56,10 @@ class ConfigResult:
     entity_macro_f1: float | None
     train_seconds: float
     test_examples: int
+    # "<entity> (<extractor>)" -> F1, for extractors other than DIET (e.g. the commune resolver)
+    other_extractors_f1: dict[str, float]
+    # threshold -> (share of right answers below it, share of wrong answers below it)
+    fallback_tradeoff: dict[str, tuple[float, float]]
     per_intent_f1: dict[str, float]
     confusion_matrix: str
 
@@ -120,12 +124,51 @@ def _entity_report(out_dir: Path) -> dict | None:
     preferred = out_dir / "DIETClassifier_report.json"
     if preferred.exists():
         return json.loads(preferred.read_text(encoding="utf-8"))
-    reports = [
-        p
-        for p in out_dir.glob("*_report.json")
+    reports = _extractor_reports(out_dir)
+    return next(iter(reports.values())) if len(reports) == 1 else None
+
+
+def _extractor_reports(out_dir: Path) -> dict[str, dict]:
+    return {
+        p.name.removesuffix("_report.json"): json.loads(p.read_text(encoding="utf-8"))
+        for p in sorted(out_dir.glob("*_report.json"))
         if p.name not in {"intent_report.json", "response_selection_report.json"}
-    ]
-    return json.loads(reports[0].read_text(encoding="utf-8")) if len(reports) == 1 else None
+    }
+
+
+def _other_extractors_f1(out_dir: Path) -> dict[str, float]:
+    """F1 of the entities each non-DIET extractor actually predicts (others would score 0)."""
+    figures = {}
+    for extractor, report in _extractor_reports(out_dir).items():
+        if extractor == "DIETClassifier":
+            continue
+        for label, values in report.items():
+            averaged = label.endswith(" avg")
+            if isinstance(values, dict) and not averaged and values.get("precision", 0) > 0:
+                figures[f"{label} ({extractor})"] = round(float(values["f1-score"]), 4)
+    return figures
+
+
+def fallback_tradeoff(
+    out_dir: Path, thresholds: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6, 0.7)
+) -> dict[str, tuple[float, float]]:
+    """For each FallbackClassifier threshold: the share of right and of wrong predictions that
+    would fall back (confidence below it). Rasa's test undoes the fallback, so both are known.
+    """
+
+    def confidences(name: str) -> list[float]:
+        path = out_dir / name
+        if not path.exists():
+            return []
+        records = json.loads(path.read_text(encoding="utf-8"))
+        return [float(r["intent_prediction"]["confidence"]) for r in records]
+
+    right, wrong = confidences("intent_successes.json"), confidences("intent_errors.json")
+
+    def share(values: list[float], threshold: float) -> float:
+        return round(sum(v < threshold for v in values) / len(values), 4) if values else 0.0
+
+    return {f"{t:.1f}": (share(right, t), share(wrong, t)) for t in thresholds}
 
 
 def _display(path: Path) -> str:
@@ -179,6 +222,7 @@ def evaluate_config(
             str(test_data),
             "--domain",
             str(DOMAIN),
+            "--successes",
             "--out",
             str(out_dir),
         ],
@@ -203,6 +247,8 @@ def evaluate_config(
         entity_macro_f1=_f1(entities, "macro avg"),
         train_seconds=round(train_seconds, 1),
         test_examples=int(intents["macro avg"]["support"]),
+        other_extractors_f1=_other_extractors_f1(out_dir),
+        fallback_tradeoff=fallback_tradeoff(out_dir),
         per_intent_f1=per_intent,
         confusion_matrix=_display(out_dir / "intent_confusion_matrix.png"),
     )
@@ -238,8 +284,15 @@ def format_table(results: list[ConfigResult]) -> str:
     rows = [
         ("exactitude (intentions)", [_fmt(r.intent_accuracy) for r in results]),
         ("F1 macro (intentions)", [_fmt(r.intent_macro_f1) for r in results]),
-        ("F1 micro (entités)", [_fmt(r.entity_micro_f1) for r in results]),
-        ("F1 macro (entités)", [_fmt(r.entity_macro_f1) for r in results]),
+        ("F1 micro (entités, DIET)", [_fmt(r.entity_micro_f1) for r in results]),
+        ("F1 macro (entités, DIET)", [_fmt(r.entity_macro_f1) for r in results]),
+    ]
+    extra = sorted({label for r in results for label in r.other_extractors_f1})
+    rows += [
+        (f"F1 {label}", [_fmt(r.other_extractors_f1.get(label)) for r in results])
+        for label in extra
+    ]
+    rows += [
         ("entraînement (s)", [f"{r.train_seconds:.0f}" for r in results]),
         ("exemples de test", [str(r.test_examples) for r in results]),
     ]
@@ -290,6 +343,16 @@ def write_report(
             f"Matrice de confusion : `{r.confusion_matrix}`. Intentions les plus faibles :",
             "",
             _weakest_intents(r),
+            "",
+            "Seuil de repli (FallbackClassifier) : part des bonnes réponses qui tomberaient "
+            "dans le repli, et part des erreurs qu'il rattraperait :",
+            "",
+            "| seuil | bonnes réponses en repli | erreurs rattrapées |",
+            "|---:|---:|---:|",
+            *(
+                f"| {t} | {right:.1%} | {wrong:.1%} |"
+                for t, (right, wrong) in r.fallback_tradeoff.items()
+            ),
             "",
         ]
     md_path = out_dir / "report.md"

@@ -8,10 +8,19 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.evaluation import ConfigResult, format_table, target_failures, write_report
+from bot.evaluation import (
+    ConfigResult,
+    _other_extractors_f1,
+    fallback_tradeoff,
+    format_table,
+    target_failures,
+    write_report,
+)
 
 
-def _result(name: str, accuracy: float, macro_f1: float) -> ConfigResult:
+def _result(
+    name: str, accuracy: float, macro_f1: float, others: dict[str, float] | None = None
+) -> ConfigResult:
     return ConfigResult(
         name=name,
         config=f"{name}.yml",
@@ -21,6 +30,8 @@ def _result(name: str, accuracy: float, macro_f1: float) -> ConfigResult:
         entity_macro_f1=None,
         train_seconds=61.4,
         test_examples=360,
+        other_extractors_f1=others or {},
+        fallback_tradeoff={"0.6": (0.05, 0.5)},
         per_intent_f1={"greet": 1.0, "ask_funding": 0.8},
         confusion_matrix=f"results/eval/{name}/intent_confusion_matrix.png",
     )
@@ -51,8 +62,32 @@ def test_table_puts_configs_side_by_side() -> None:
     lines = table.splitlines()
     assert "boussole" in lines[0] and "baseline" in lines[0]
     assert "| exactitude (intentions) | 0.961 | 0.900 |" in lines
-    assert "| F1 macro (entités) | — | — |" in lines
+    assert "| F1 macro (entités, DIET) | — | — |" in lines
     assert "| entraînement (s) | 61 | 61 |" in lines
+
+
+def test_table_adds_a_row_for_the_commune_resolver_when_one_config_has_it() -> None:
+    resolver = {"commune (CommuneEntityResolver)": 0.702}
+    table = format_table([_result("boussole", 0.9, 0.9, resolver), _result("baseline", 0.9, 0.9)])
+    assert "| F1 commune (CommuneEntityResolver) | 0.702 | — |" in table.splitlines()
+
+
+def test_other_extractors_count_only_the_entities_they_predict(tmp_path: Path) -> None:
+    def entity(precision: float, f1: float) -> dict:
+        return {"precision": precision, "recall": f1, "f1-score": f1, "support": 10}
+
+    reports = {
+        "DIETClassifier_report.json": {"commune": entity(0.9, 0.5)},
+        "CommuneEntityResolver_report.json": {
+            "commune": entity(0.8, 0.7),
+            "job": entity(0.0, 0.0),
+            "micro avg": entity(0.8, 0.2),
+        },
+        "intent_report.json": {"accuracy": 0.9},
+    }
+    for name, report in reports.items():
+        (tmp_path / name).write_text(json.dumps(report), encoding="utf-8")
+    assert _other_extractors_f1(tmp_path) == {"commune (CommuneEntityResolver)": 0.7}
 
 
 def test_report_is_written_as_json_and_markdown(tmp_path: Path) -> None:
@@ -64,6 +99,18 @@ def test_report_is_written_as_json_and_markdown(tmp_path: Path) -> None:
     markdown = md_path.read_text(encoding="utf-8")
     assert "**atteint**" in markdown
     assert "`ask_funding` : F1 0.800" in markdown
+    assert "| 0.6 | 5.0% | 50.0% |" in markdown
+
+
+def test_fallback_tradeoff_counts_right_and_wrong_answers_below_each_threshold(
+    tmp_path: Path,
+) -> None:
+    def records(*confidences: float) -> str:
+        return json.dumps([{"intent_prediction": {"confidence": c}} for c in confidences])
+
+    (tmp_path / "intent_successes.json").write_text(records(0.95, 0.9, 0.55, 0.99))
+    (tmp_path / "intent_errors.json").write_text(records(0.35, 0.8))
+    assert fallback_tradeoff(tmp_path, (0.4, 0.6)) == {"0.4": (0.0, 0.5), "0.6": (0.25, 0.5)}
 
 
 def test_eval_refuses_a_missing_config(tmp_path: Path, capsys) -> None:
