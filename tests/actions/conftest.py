@@ -1,8 +1,9 @@
 """Fixtures for the action tests: the real knowledge base, the real domain, tracker builders.
 
-The knowledge base is loaded once per session from ``knowledge/data`` into a throw-away SQLite
-file, so the actions run against the same content as in production. What the person sees is
-rebuilt from the dispatcher's messages with the domain's responses (:func:`shown`).
+The knowledge base is ``knowledge/data`` loaded once per session into a throw-away SQLite file
+(``knowledge_db_url``), so the actions run against the same content as in production. What the
+person sees is rebuilt from the dispatcher's messages with the domain's responses
+(``action_helpers.shown``).
 """
 
 from __future__ import annotations
@@ -18,15 +19,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.knowledge_access import use_knowledge_base
 from bot.settings import PROJECT_ROOT
 from knowledge.api import KnowledgeBase
-from knowledge.loader import load
 
 
 @pytest.fixture(scope="session")
-def kb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
-    """The knowledge base of the repository, loaded into a temporary SQLite file."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('kb') / 'knowledge.sqlite3'}"
-    load(url=url)
-    base = KnowledgeBase.from_url(url)
+def kb(knowledge_db_url: str) -> Iterator[KnowledgeBase]:
+    """The knowledge base of the repository (loaded by the shared fixture), used by the actions."""
+    base = KnowledgeBase.from_url(knowledge_db_url)
     use_knowledge_base(base)
     yield base
     use_knowledge_base(None)
