@@ -35,8 +35,11 @@ class ActionSessionStart(BoussoleAction):
                 for name, val in tracker.current_slot_values().items()
                 if val is not None and name not in (*CONTEXT_SLOTS, "session_started_metadata")
             ]
-        events += self._context_slots(tracker.get_slot("session_started_metadata") or {})
-        dispatcher.utter_message(response="utter_welcome")
+        metadata = tracker.get_slot("session_started_metadata") or {}
+        events += self._context_slots(metadata)
+        # The web widget greets on its own before the first exchange; other channels get ours.
+        if not metadata.get("welcome_shown"):
+            dispatcher.utter_message(response="utter_welcome")
         events.append(ActionExecuted("action_listen"))
         return events
 

@@ -96,6 +96,8 @@ async def chat(request: web.Request) -> web.Response:
         "page_url": message.page_url,
         "profile": _profile(partner, message.profile),
         "mode": message.mode,
+        # The widget shows its own welcome before the first exchange (bot/web/welcome.yml).
+        "welcome_shown": True,
     }
     try:
         raw = await request.app[RASA_KEY].send(message.session_id, masked.text, metadata)

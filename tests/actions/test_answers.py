@@ -171,6 +171,16 @@ async def test_session_start_keeps_the_partner_profile_and_welcomes(kb, domain, 
     assert events[-1]["name"] == "action_listen"
 
 
+async def test_session_start_after_the_widget_welcome_does_not_welcome_twice(
+    kb, domain, dispatcher
+):
+    metadata = {"partner": "rouen_info_jeunes", "welcome_shown": True}
+    tracker = make_tracker(slots={"session_started_metadata": metadata})
+    events = await ActionSessionStart().run(dispatcher, tracker, domain)
+    assert dispatcher.messages == []
+    assert slot_values(events)["partner"] == "rouen_info_jeunes"
+
+
 async def test_unknown_partner_and_profile_are_dropped(kb, domain, dispatcher):
     tracker = make_tracker(slots={"session_started_metadata": {"partner": "x", "profile": "admin"}})
     values = slot_values(await ActionSessionStart().run(dispatcher, tracker, domain))

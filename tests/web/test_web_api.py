@@ -58,6 +58,7 @@ async def test_text_is_forwarded_with_metadata_and_answer_cut_into_parts(gateway
                 "page_url": "https://partenaire.example/jeunes",
                 "profile": "youth",
                 "mode": "widget",
+                "welcome_shown": True,
             },
         }
     ]
