@@ -13,6 +13,7 @@ taking the command down.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -22,7 +23,7 @@ import sys
 import tempfile
 import time
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -62,6 +63,8 @@ class ConfigResult:
     fallback_tradeoff: dict[str, tuple[float, float]]
     per_intent_f1: dict[str, float]
     confusion_matrix: str
+    # what the figures were measured on (see inputs_fingerprint); lets --reuse skip a retraining
+    fingerprint: str = ""
 
 
 def sentence_key(text: str) -> str:
@@ -92,6 +95,37 @@ def leaked_sentences(train_path: Path = TRAIN_DATA, test_path: Path = TEST_DATA)
     """Held-out sentences whose normalised form also appears in the training data."""
     train_keys = {sentence_key(text) for text, _ in load_examples(train_path)}
     return [text for text, _ in load_examples(test_path) if sentence_key(text) in train_keys]
+
+
+def inputs_fingerprint(config: Path, train_data: Path, test_data: Path) -> str:
+    """Hash of everything a configuration's figures depend on: the config file, the training
+    and test files, Boussole's custom NLU components and the Rasa version.
+    """
+    import rasa
+
+    digest = hashlib.sha256(rasa.__version__.encode())
+    digest.update(config.read_bytes())
+    for folder in (train_data, test_data, PROJECT_ROOT / "bot" / "nlu"):
+        digest.update(b"\0folder")
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in {".yml", ".yaml", ".py"}:
+                # relative names: the same data copied elsewhere has the same fingerprint
+                digest.update(str(path.relative_to(folder)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _previous_results(out_dir: Path) -> dict[str, ConfigResult]:
+    """Results of the last report in ``out_dir`` whose artefacts are still there, by name."""
+    path = out_dir / "report.json"
+    if not path.exists():
+        return {}
+    try:
+        configs = json.loads(path.read_text(encoding="utf-8"))["configs"]
+        results = [ConfigResult(**c) for c in configs]
+    except (ValueError, KeyError, TypeError):
+        return {}  # a report from an older version of this command: retrain
+    return {r.name: r for r in results if (out_dir / r.name / "intent_report.json").exists()}
 
 
 def _rasa_env() -> dict[str, str]:
@@ -389,13 +423,21 @@ def run(args: argparse.Namespace) -> int:
         return 2
     generated = (train_data / "nlu" / "generated").is_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
+    previous = _previous_results(out_dir) if args.reuse else {}
     results: list[ConfigResult] = []
     with tempfile.TemporaryDirectory(prefix="boussole-eval-") as work:
         try:
             for name, path in configs:
-                results.append(
-                    evaluate_config(name, path, out_dir / name, Path(work), train_data, test_data)
+                fingerprint = inputs_fingerprint(path, train_data, test_data)
+                old = previous.get(name)
+                if old is not None and old.fingerprint == fingerprint:
+                    print(f"[{name}] données et configuration inchangées : résultats réutilisés")
+                    results.append(old)
+                    continue
+                result = evaluate_config(
+                    name, path, out_dir / name, Path(work), train_data, test_data
                 )
+                results.append(replace(result, fingerprint=fingerprint))
         except EvaluationError as exc:
             print(f"Évaluation interrompue : {exc}", file=sys.stderr)
             return 2
@@ -427,6 +469,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-baseline", action="store_true", help="ne pas entraîner la référence")
     parser.add_argument(
         "--extra", action="append", default=[], help="configuration supplémentaire (répétable)"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reprend les chiffres du dernier rapport d'une configuration dont ni le fichier, "
+        "ni les données, ni les composants n'ont changé (évite de la réentraîner)",
     )
     parser.add_argument("--train-data", default=str(TRAIN_DATA), help="données d'entraînement")
     parser.add_argument("--test-data", default=str(TEST_DATA), help="jeu de test tenu à part")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from bot.evaluation import (
     _other_extractors_f1,
     fallback_tradeoff,
     format_table,
+    inputs_fingerprint,
     target_failures,
     write_report,
 )
@@ -139,3 +141,45 @@ def test_eval_refuses_a_test_set_that_leaks_into_training(tmp_path: Path, capsys
     err = capsys.readouterr().err
     assert "figurent aussi dans l'entraînement" in err and "Bonjour à tous" in err
     assert not (tmp_path / "out").exists()
+
+
+def _small_dataset(tmp_path: Path) -> tuple[Path, Path, Path]:
+    train, test = tmp_path / "train", tmp_path / "test"
+    for folder, sentence in ((train, "Bonjour à tous"), (test, "salut la compagnie")):
+        folder.mkdir()
+        (folder / "nlu.yml").write_text(
+            f'version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - {sentence}\n',
+            encoding="utf-8",
+        )
+    config = tmp_path / "config.yml"
+    config.write_text("recipe: default.v1\nlanguage: fr\npipeline: []\n", encoding="utf-8")
+    return config, train, test
+
+
+def test_fingerprint_follows_data_and_config_not_their_location(tmp_path: Path) -> None:
+    config, train, test = _small_dataset(tmp_path)
+    before = inputs_fingerprint(config, train, test)
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    train.rename(moved / "train")
+    assert inputs_fingerprint(config, moved / "train", test) == before
+    (moved / "train" / "more.yml").write_text('version: "3.1"\n', encoding="utf-8")
+    assert inputs_fingerprint(config, moved / "train", test) != before
+
+
+def test_reuse_skips_training_when_nothing_changed(tmp_path: Path, capsys) -> None:
+    config, train, test = _small_dataset(tmp_path)
+    out = tmp_path / "out"
+    (out / "boussole").mkdir(parents=True)
+    (out / "boussole" / "intent_report.json").write_text("{}", encoding="utf-8")
+    kept = replace(
+        _result("boussole", 0.97, 0.96), fingerprint=inputs_fingerprint(config, train, test)
+    )
+    (out / "report.json").write_text(json.dumps({"configs": [asdict(kept)]}), encoding="utf-8")
+    argv = ["eval", "--config", str(config), "--no-baseline", "--reuse", "--out", str(out)]
+    code = main([*argv, "--train-data", str(train), "--test-data", str(test)])
+    assert code == 0
+    assert "résultats réutilisés" in capsys.readouterr().out
+    rewritten = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert rewritten["target_met"] is True
+    assert rewritten["configs"][0]["intent_accuracy"] == 0.97
