@@ -1,14 +1,13 @@
 """The widget and the totem in Debian's Chromium, driven by Playwright.
 
-By default the gateway runs in front of the fake Rasa (answers are known, so they are asserted
-exactly). ``BOUSSOLE_BROWSER_BACKEND=live`` runs the widget flows against the real stack instead
-(the session fixture ``live_stack``: trained Rasa, actions, gateway), asserting only that
-answers arrive. Screenshots go to ``results/``.
+The widget flows run twice: in front of the fake Rasa (answers are known, so they are asserted
+exactly) and against the real stack (the session fixture ``live_stack``: trained Rasa, actions,
+gateway, as `make run` starts them), where the answers' wording is the model's. Screenshots go to
+``results/``.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -123,10 +122,10 @@ def fake_backend(served, tmp_path_factory) -> Backend:
     return Backend(base, "partenaire_test", fake=True)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["fake", "live"])
 def widget_backend(request) -> Backend:
-    """The backend of the widget flows: the fake one, or the real stack when asked for."""
-    if os.environ.get("BOUSSOLE_BROWSER_BACKEND") == "live":
+    """The backend of the widget flows: the fake Rasa, then the real stack."""
+    if request.param == "live":
         settings = request.getfixturevalue("live_stack").settings
         return Backend(f"http://{settings.host}:{settings.web_port}", settings.demo_partner, False)
     return request.getfixturevalue("fake_backend")
@@ -195,6 +194,8 @@ def test_widget_flow_with_the_mouse(page, widget_backend):
     )
 
     for selector in TEXT_ELEMENTS:
+        if not widget_backend.fake and page.locator(selector).count() == 0:
+            continue  # the real bot's answer may have no link; the fake one always does
         ratio = page.locator(selector).first.evaluate(CONTRAST)
         assert ratio >= 4.5, f"{selector}: contrast {ratio:.2f} is below AA"
 
