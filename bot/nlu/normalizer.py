@@ -8,9 +8,10 @@ the training data, and of the entities extracted at inference, keep pointing at 
 what the person typed. Runs of spaces are left as they are for the same reason: the tokeniser
 drops whitespace tokens, so they never reach the featurisers.
 
-Lowercasing and accent folding are options, off by default: SpacyNLP and CountVectorsFeaturizer
-already lowercase, and the held-out evaluation did not justify folding (see ``python -m bot
-eval`` and the figures in the report under ``results/eval/``).
+Lowercasing and accent folding are options, off by default because the held-out set did not
+justify them (same data, DIET 60 epochs, intent accuracy / macro-F1): neither 0.917 / 0.915,
+lowercasing 0.917 / 0.914 (SpacyNLP and CountVectorsFeaturizer already lowercase), accent
+folding 0.900 / 0.900. Reproduce with ``python -m bot eval --extra <config with the option>``.
 """
 
 from __future__ import annotations
