@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import subprocess
 import sys
@@ -98,7 +97,8 @@ def _load_entries(file_name: str, key: str) -> list[dict]:
 
 
 def _block(items: Iterable[str]) -> str:
-    return "".join(f"      - {json.dumps(item, ensure_ascii=False)}\n" for item in items)
+    # Inside a literal block Rasa takes each line after "- " as is: quotes would be kept.
+    return "".join(f"      - {' '.join(item.split())}\n" for item in items)
 
 
 def sync_nlu() -> list[Path]:
