@@ -145,13 +145,14 @@ async def _action_latency(settings) -> LoadResult:
 
 def measure_stock() -> Measures:
     """Train and serve the assistant `rasa init` creates (its own default pipeline, English)."""
-    import rasa.cli.initial_project as initial
+    import rasa.cli
+
+    # `rasa init` copies this folder (a data folder, not a package: no __file__ of its own).
+    initial = Path(rasa.cli.__file__).parent / "initial_project"
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-rasa-init-"))
     project = workdir / "project"
-    shutil.copytree(
-        Path(initial.__file__).parent, project, ignore=shutil.ignore_patterns("__pycache__")
-    )
+    shutil.copytree(initial, project, ignore=shutil.ignore_patterns("__pycache__"))
     t0 = time.monotonic()
     subprocess.run(
         [rasa_executable(), "train", "--out", "models", "--fixed-model-name", "stock"],
