@@ -139,12 +139,7 @@ class ActionSchemeInfo(SchemeAction):
         ages = ages_text(scheme.audience)
         if ages:
             parts.append(f"👤 C'est pour les jeunes {ages}.")
-        if scheme.how_to_apply:
-            parts.append(f"✍️ Comment faire : {scheme.how_to_apply}")
-        if scheme.link:
-            parts.append(f"🔗 {scheme.link}")
-        if is_referent(tracker):
-            parts.append(scheme_details_for_referents(scheme))
+        parts += _how_to_apply(scheme, tracker, "Comment faire : ")
         dispatcher.utter_message(
             text="\n".join(parts),
             buttons=[
@@ -250,12 +245,7 @@ class ActionYouthOffer(SchemeAction):
                 lines.append(status)
         elif ages_text(scheme.audience):
             lines.append(f"👤 C'est pour les jeunes {ages_text(scheme.audience)}.")
-        if scheme.how_to_apply:
-            lines.append(f"✍️ {scheme.how_to_apply}")
-        if scheme.link:
-            lines.append(f"🔗 {scheme.link}")
-        if is_referent(tracker):
-            lines.append(scheme_details_for_referents(scheme))
+        lines += _how_to_apply(scheme, tracker)
         dispatcher.utter_message(
             text="\n".join(lines),
             buttons=[
@@ -264,3 +254,15 @@ class ActionYouthOffer(SchemeAction):
             ],
         )
         return [SlotSet("scheme", scheme.id), SlotSet("topic", "jeunesse")]
+
+
+def _how_to_apply(scheme, tracker: Tracker, lead: str = "") -> list[str]:
+    """How to apply, the link and, for referents, the professional details of ``scheme``."""
+    lines = []
+    if scheme.how_to_apply:
+        lines.append(f"✍️ {lead}{scheme.how_to_apply}")
+    if scheme.link:
+        lines.append(f"🔗 {scheme.link}")
+    if is_referent(tracker):
+        lines.append(scheme_details_for_referents(scheme))
+    return lines
