@@ -2,13 +2,25 @@
 
 C = 1, 10 and 50 simulated users replay a few recorded conversations against Rasa's REST channel
 (``/webhooks/boussole/webhook``) and against the gateway (``/api/chat``) in front of that same
-Rasa, alternately, and the table shows p50/p95 latency, throughput and errors side by side.
-Target (issue 5): the gateway adds at most 5 ms at p50 and no errors at 50 users.
+Rasa, one run after the other; the first table shows p50/p95 latency, throughput and errors side
+by side, as issue 5 asks.
+
+The target (issue 5: the gateway adds at most 5 ms at p50, no errors at 50 users) is judged on a
+second, paired figure. Once Rasa is saturated (10 or 50 users on two cores, where it answers about
+12 messages/s) a turn's latency is mostly its wait in Rasa's queue: two runs made one after the
+other differ by far more than 5 ms whatever the gateway does, so the difference of their p50s
+is noise. Instead, the gateway reports on every answer how long it waited for Rasa
+(``Server-Timing: rasa;dur=…``, see ``bot.web.timing``), and each turn's overhead is its latency
+seen by the client minus that wait: the extra hop, the checks, masking, reformatting and any
+queueing inside the gateway itself, on that very turn. The wait for Rasa includes the gateway's
+hop to Rasa (a direct client pays one too) and the wait for a free connection of its pool (200
+connections, more than the 50 users here). The ``gw`` column is the handler's own time.
 
 Addresses come from the arguments or the environment (``RASA_URL``…, see ``--help``). Without
 ``--gateway-url`` a gateway is started here with its rate limits off (50 users on one IP would
 hit them). When Rasa does not answer, or with ``--fake-rasa``, the stand-in Rasa of
-``bot.web.fake_rasa`` is used: the figures are then the gateway's own overhead only.
+``bot.web.fake_rasa`` is used (``--fake-delay`` makes it answer one message at a time, like a
+CPU-bound Rasa).
 """
 
 from __future__ import annotations
@@ -26,7 +38,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
-from benchmarks.load import TABLE_HEADER, LoadResult, replay
+from benchmarks.load import TABLE_HEADER, LoadResult, percentile, replay
 from bot.settings import PROJECT_ROOT, load_settings
 from bot.stack import free_port
 
@@ -116,19 +128,59 @@ async def compare(
     return pairs
 
 
+TARGET_MS = 5.0
+PAIRED_HEADER = (
+    "| users | turns | overhead p50 ms | overhead p95 ms | gw own work p50 / p95 ms | errors |\n"
+    "|---|---|---|---|---|---|"
+)
+
+
+def paired_overheads(through: LoadResult) -> tuple[list[float], list[float]]:
+    """Per turn: (latency minus the gateway's wait for Rasa, the gateway's own work), in ms."""
+    timed = [(latency, metrics) for latency, metrics in through.timed if "rasa" in metrics]
+    return (
+        [latency - metrics["rasa"] for latency, metrics in timed],
+        [metrics.get("gw", 0.0) for _latency, metrics in timed],
+    )
+
+
+def meets_target(through: LoadResult) -> bool:
+    """Paired p50 overhead within the target, no errors, and every turn timed by the gateway."""
+    overheads, _own = paired_overheads(through)
+    return (
+        through.errors == 0
+        and len(overheads) == len(through.latencies_ms) > 0
+        and percentile(overheads, 50) <= TARGET_MS
+    )
+
+
 def report(pairs: list[tuple[LoadResult, LoadResult]], against: str) -> str:
-    """The markdown table, with the gateway's p50 overhead at each level."""
+    """The side-by-side table, then the paired overhead per turn and the verdict."""
     lines = [f"Rasa: {against}", "", TABLE_HEADER]
     for direct, through in pairs:
         lines += [direct.row(), through.row()]
+    lines += [
+        "",
+        "Paired: each turn through the gateway minus the time the gateway waited for Rasa on "
+        "that turn (Server-Timing).",
+        "",
+        PAIRED_HEADER,
+    ]
+    for _direct, through in pairs:
+        overheads, own = paired_overheads(through)
+        lines.append(
+            f"| {through.concurrency} | {len(overheads)} | {percentile(overheads, 50):.2f} | "
+            f"{percentile(overheads, 95):.2f} | {percentile(own, 50):.2f} / "
+            f"{percentile(own, 95):.2f} | {through.errors} |"
+        )
     lines.append("")
     for direct, through in pairs:
-        overhead = through.p50 - direct.p50
-        errors = through.errors
-        verdict = "OK" if overhead <= 5 and errors == 0 else "misses the target"
+        overheads, _own = paired_overheads(through)
+        verdict = "OK" if meets_target(through) else "misses the target"
         lines.append(
-            f"- {direct.concurrency} users: gateway adds {overhead:+.1f} ms at p50, "
-            f"{through.p95 - direct.p95:+.1f} ms at p95, {errors} errors ({verdict})"
+            f"- {direct.concurrency} users: the gateway adds {percentile(overheads, 50):.2f} ms "
+            f"per turn at p50 (paired; unpaired difference of p50s "
+            f"{through.p50 - direct.p50:+.1f} ms), {through.errors} errors: {verdict}"
         )
     return "\n".join(lines)
 
@@ -156,7 +208,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the comparison and print the table; 1 if the gateway misses the target."""
+    """Run the comparison and print the tables; 1 if the gateway misses the target."""
     args = parse_args(argv)
     levels = [int(n) for n in args.users.split(",") if n.strip()]
     with ExitStack() as stack:
@@ -188,8 +240,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         pairs = asyncio.run(compare(rasa_url, gateway_url, args.partner, levels))
     print(report(pairs, against), flush=True)
-    ok = all(t.p50 - d.p50 <= 5 and t.errors == 0 for d, t in pairs)
-    return 0 if ok else 1
+    return 0 if all(meets_target(through) for _direct, through in pairs) else 1
 
 
 if __name__ == "__main__":

@@ -12,9 +12,11 @@ import statistics
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
+
+from bot.web import timing
 
 # Build the JSON body of one turn from (sender id, text).
 BodyFactory = Callable[[str, str], dict]
@@ -32,6 +34,8 @@ class LoadResult:
     latencies_ms: list[float]
     errors: int
     wall_s: float
+    # (latency, its Server-Timing metrics) of each turn whose answer carried that header.
+    timed: list[tuple[float, dict[str, float]]] = field(default_factory=list)
 
     @property
     def p50(self) -> float:
@@ -82,10 +86,14 @@ async def _user(
                 if response.status >= 400:
                     result.errors += 1
                     continue
+                server_timing = response.headers.get("Server-Timing")
         except (aiohttp.ClientError, asyncio.TimeoutError):
             result.errors += 1
             continue
-        result.latencies_ms.append((time.perf_counter() - started) * 1000)
+        latency = (time.perf_counter() - started) * 1000
+        result.latencies_ms.append(latency)
+        if server_timing:
+            result.timed.append((latency, timing.parse(server_timing)))
 
 
 async def replay(

@@ -20,6 +20,7 @@ from bot import appdb
 from bot.console import PREFIX as CONSOLE_PREFIX
 from bot.console import setup_console
 from bot.settings import Settings, load_settings
+from bot.web import timing
 from bot.web.access import add_cors_headers
 from bot.web.directory import PartnerDirectory
 from bot.web.errors import ApiError, from_http_exception
@@ -61,10 +62,11 @@ def _error_response(request: web.Request, error: ApiError) -> web.StreamResponse
 
 @web.middleware
 async def errors_and_headers(request: web.Request, handler: Any) -> web.StreamResponse:
-    """French JSON (API) or HTML (pages) for every error, then CORS and security headers."""
+    """French JSON (API) or HTML (pages) for every error, then CORS, security and timing headers."""
     if request.path == CONSOLE_PREFIX or request.path.startswith(CONSOLE_PREFIX + "/"):
         # The console has its own middleware, error pages and headers.
         return await handler(request)
+    timing.start(request)
     try:
         response = await handler(request)
     except ApiError as exc:
@@ -84,6 +86,7 @@ async def errors_and_headers(request: web.Request, handler: Any) -> web.StreamRe
     if request.path in OWN_PAGES:
         response.headers["Content-Security-Policy"] = PAGE_CSP
         response.headers["Referrer-Policy"] = "same-origin"
+    timing.add_header(request, response)
     return response
 
 

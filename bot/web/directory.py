@@ -32,7 +32,7 @@ class PartnerDirectory:
     def __init__(self, knowledge: Any, ttl: float = 60.0) -> None:
         self.knowledge = knowledge
         self.ttl = ttl
-        self._cache: dict[str, tuple[float, Any]] = {}
+        self._cache: dict[str, tuple[float, asyncio.Future[Any]]] = {}
 
     async def partner(self, partner_id: Any) -> Any | None:
         """The partner with this id, or ``None`` when unknown or malformed.
@@ -45,13 +45,21 @@ class PartnerDirectory:
             return None
         now = time.monotonic()
         cached = self._cache.get(partner_id)
-        if cached and cached[0] > now:
-            return cached[1]
-        partner = await _call(self.knowledge.partner, partner_id)
-        if len(self._cache) > 1000:  # ids are checked, but a flood of unknown ones stays bounded
-            self._cache.clear()
-        self._cache[partner_id] = (now + self.ttl, partner)
-        return partner
+        if cached is None or cached[0] <= now:
+            # The lookup itself is cached, not only its result: when the entry expires under
+            # load, the requests that arrive meanwhile share one query instead of each queueing
+            # its own in the thread pool.
+            if len(self._cache) > 1000:  # ids are checked, but a flood of unknown ones is bounded
+                self._cache.clear()
+            lookup = asyncio.ensure_future(_call(self.knowledge.partner, partner_id))
+            cached = self._cache[partner_id] = (now + self.ttl, lookup)
+        try:
+            # shield: one caller giving up (client gone) must not cancel the others' lookup.
+            return await asyncio.shield(cached[1])
+        except Exception:
+            if self._cache.get(partner_id) is cached:  # a failed lookup is not kept
+                del self._cache[partner_id]
+            raise
 
     async def fallback_text(self) -> str:
         """What the widget says when Rasa is unreachable, with the Parcours Métiers line."""

@@ -16,7 +16,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.appdb import record_feedback
-from bot.web import access
+from bot.web import access, timing
 from bot.web.chat_input import (
     MAX_TEXT,
     PROFILES,
@@ -100,7 +100,8 @@ async def chat(request: web.Request) -> web.Response:
         "welcome_shown": True,
     }
     try:
-        raw = await request.app[RASA_KEY].send(message.session_id, masked.text, metadata)
+        with timing.waiting_for_rasa(request):
+            raw = await request.app[RASA_KEY].send(message.session_id, masked.text, metadata)
     except RasaUnavailable as exc:
         log.warning("Rasa unavailable: %s", exc)
         text = await request.app[PARTNERS_KEY].fallback_text()

@@ -9,21 +9,11 @@ import pytest
 import sqlalchemy as sa
 from aiohttp import web
 from bs4 import BeautifulSoup
-from web_support import FALLBACK_PHONE, PARTNER_ORIGIN
+from web_support import FALLBACK_PHONE, PARTNER_ORIGIN, SESSION, post_chat
 
 from bot import appdb
 from bot.stack import free_port
 from bot.web.fake_rasa import FICTION_PHONE, RECEIVED_KEY
-
-SESSION = "abcdef0123456789"
-
-
-async def post_chat(client, body, partner="partenaire_test", origin=PARTNER_ORIGIN, raw=None):
-    headers = {"Content-Type": "application/json"}
-    if origin:
-        headers["Origin"] = origin
-    data = raw if raw is not None else json.dumps(body)
-    return await client.post(f"/api/chat?partner={partner}", data=data, headers=headers)
 
 
 def received(fake_rasa):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 
 from aiohttp import web
@@ -12,6 +13,16 @@ from knowledge.models import ContactEntry, Partner
 PARTNER_ORIGIN = "https://partenaire.example"
 # Fiction-range number (ARCEP): the fallback must come from the knowledge base, whatever it says.
 FALLBACK_PHONE = "01 99 00 56 78"
+SESSION = "abcdef0123456789"
+
+
+async def post_chat(client, body, partner="partenaire_test", origin=PARTNER_ORIGIN, raw=None):
+    """POST ``body`` (or the ``raw`` bytes) to ``/api/chat`` as the partner's page would."""
+    headers = {"Content-Type": "application/json"}
+    if origin:
+        headers["Origin"] = origin
+    data = raw if raw is not None else json.dumps(body)
+    return await client.post(f"/api/chat?partner={partner}", data=data, headers=headers)
 
 
 class StandInKnowledge:
