@@ -17,10 +17,10 @@ hop to Rasa (a direct client pays one too) and the wait for a free connection of
 connections, more than the 50 users here). The ``gw`` column is the handler's own time.
 
 Addresses come from the arguments or the environment (``RASA_URL``…, see ``--help``). Without
-``--gateway-url`` a gateway is started here with its rate limits off (50 users on one IP would
-hit them). When Rasa does not answer, or with ``--fake-rasa``, the stand-in Rasa of
-``bot.web.fake_rasa`` is used (``--fake-delay`` makes it answer one message at a time, like a
-CPU-bound Rasa).
+``--gateway-url`` a gateway is started here with rate limits it counts but never reaches (50
+users on one IP would reach the real ones), in memory or, with ``--redis-url``, in Redis. When
+Rasa does not answer, or with ``--fake-rasa``, the stand-in Rasa of ``bot.web.fake_rasa`` is
+used (``--fake-delay`` makes it answer one message at a time, like a CPU-bound Rasa).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
@@ -50,6 +51,8 @@ CONVERSATIONS = [
     ["/find_local_contact", "76000", "merci beaucoup"],
     ["je sais pas quoi faire après le bac", "je suis en terminale", "ok merci"],
 ]
+# Limits the benchmark's gateway counts (so their cost is measured) but that 50 users never reach.
+UNREACHABLE_LIMIT = 1_000_000
 METADATA = {"page_url": "http://127.0.0.1/bench", "profile": "youth", "mode": "widget"}
 
 
@@ -194,6 +197,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=os.environ.get("BENCH_GATEWAY_URL", ""),
         help="a running gateway (env BENCH_GATEWAY_URL); default: start one, limits off",
     )
+    parser.add_argument(
+        "--redis-url",
+        default=settings.redis_url,
+        help="the gateway started here counts its rate limits there (env REDIS_URL; "
+        "default: in memory)",
+    )
     parser.add_argument("--partner", default=settings.demo_partner)
     parser.add_argument("--users", default="1,10,50", help="concurrency levels, comma-separated")
     parser.add_argument("--fake-rasa", action="store_true", help="measure against the stand-in")
@@ -232,9 +241,13 @@ def main(argv: list[str] | None = None) -> int:
                 "WEB_PORT": str(port),
                 "BOUSSOLE_HOST": "127.0.0.1",
                 "RASA_URL": rasa_url,
-                "WEB_IP_RATE": "0",
-                "WEB_SESSION_RATE": "0",
+                "WEB_IP_RATE": str(UNREACHABLE_LIMIT),
+                "WEB_SESSION_RATE": str(UNREACHABLE_LIMIT),
+                "REDIS_URL": args.redis_url,
+                "WEB_LIMIT_PREFIX": f"boussole:bench:{uuid.uuid4().hex}:",
             }
+            store = "Redis" if args.redis_url else "memory"
+            against += f"; the gateway counts its rate limits in {store}"
             stack.enter_context(
                 _process([sys.executable, "-m", "bot.web"], f"{gateway_url}/widget.js", env)
             )

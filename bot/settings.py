@@ -2,7 +2,8 @@
 
 Values come from the environment; the defaults are the embedded ones (SQLite files under
 ``var/``, in-memory lock store), so nothing needs configuring to run on one machine.
-Production sets the ``*_DB_URL`` variables to PostgreSQL and ``REDIS_URL`` for Rasa's lock store.
+Production sets the ``*_DB_URL`` variables to PostgreSQL, ``REDIS_URL`` for Rasa's lock store and
+the gateway's rate limits, and ``TRUSTED_PROXIES`` when the gateway sits behind a reverse proxy.
 """
 
 from __future__ import annotations
@@ -45,7 +46,11 @@ class Settings:
     app_db_url: str = _setting(
         "APP_DB_URL", _sqlite("app.sqlite3"), "SQLAlchemy URL of the console's own tables"
     )
-    redis_url: str = _setting("REDIS_URL", "", "Redis URL for Rasa's lock store (empty: in memory)")
+    redis_url: str = _setting(
+        "REDIS_URL",
+        "",
+        "Redis URL for Rasa's lock store and the gateway's rate limits (empty: in memory)",
+    )
     model_dir: str = _setting("MODEL_DIR", str(PROJECT_ROOT / "models"), "where trained models go")
     log_retention_days: int = _setting(
         "LOG_RETENTION_DAYS", 395, "conversations older than this are purged by `logs purge`"
@@ -55,6 +60,15 @@ class Settings:
     )
     web_ip_rate: int = _setting(
         "WEB_IP_RATE", 120, "chat messages per minute allowed per client IP (0: no limit)"
+    )
+    web_limit_prefix: str = _setting(
+        "WEB_LIMIT_PREFIX", "boussole:limits:", "prefix of the rate-limit keys in Redis"
+    )
+    trusted_proxies: str = _setting(
+        "TRUSTED_PROXIES",
+        "",
+        "reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For "
+        "gives the client's address (empty: none, the header is ignored)",
     )
     totem_idle_seconds: int = _setting(
         "TOTEM_IDLE_SECONDS", 120, "the totem forgets its conversation after this many idle seconds"

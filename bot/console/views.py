@@ -18,6 +18,7 @@ from bot import appdb
 from bot.console import CONSOLE, PREFIX, Console, auth, charts, labels, queries, retention
 from bot.console.indexer import PARIS, sync_index
 from bot.console.nlu_export import build_yaml, existing_examples, review_path, write_review_file
+from bot.web.proxies import parse_networks, request_address
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,8 @@ async def ensure_index(console: Console) -> None:
 
 
 def _client_ip(request: web.Request) -> str:
-    return request.remote or "inconnue"
+    proxies = parse_networks(_console(request).settings.trusted_proxies)
+    return request_address(request, proxies)
 
 
 def _is_https(request: web.Request) -> bool:

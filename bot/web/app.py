@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 import aiohttp_jinja2
 import jinja2
+import redis.asyncio
 from aiohttp import web
 
 from bot import appdb
@@ -29,11 +30,13 @@ from bot.web.keys import (
     HTTP_KEY,
     IP_LIMIT_KEY,
     PARTNERS_KEY,
+    PROXIES_KEY,
     RASA_KEY,
     SESSION_LIMIT_KEY,
     SETTINGS_KEY,
 )
-from bot.web.limits import RateLimiter
+from bot.web.limits import RateLimiter, RedisRateLimiter
+from bot.web.proxies import parse_networks
 from bot.web.rasa_client import RasaClient
 from bot.web.routes import setup_routes
 
@@ -101,6 +104,28 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _rate_limits(app: web.Application) -> AsyncIterator[None]:
+    """Counters in Redis when ``REDIS_URL`` is set (shared by every replica), else in memory."""
+    settings = app[SETTINGS_KEY]
+    limits = [
+        (SESSION_LIMIT_KEY, "session", settings.web_session_rate),
+        (IP_LIMIT_KEY, "ip", settings.web_ip_rate),
+    ]
+    if not settings.redis_url:
+        for key, _name, limit in limits:
+            app[key] = RateLimiter(limit)
+        yield
+        return
+    # Short timeouts: a Redis outage must not hold the chat (the limits are then skipped).
+    client = redis.asyncio.from_url(
+        settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
+    )
+    for key, name, limit in limits:
+        app[key] = RedisRateLimiter(client, limit, prefix=f"{settings.web_limit_prefix}{name}:")
+    yield
+    await client.close()
+
+
 def _knowledge_base(given: Any):
     async def open_knowledge(app: web.Application) -> AsyncIterator[None]:
         knowledge, opened = given, None
@@ -142,10 +167,9 @@ def create_app(settings: Settings | None = None, *, knowledge: Any = None) -> we
     settings = settings or load_settings()
     app = web.Application(middlewares=[errors_and_headers])
     app[SETTINGS_KEY] = settings
-    app[SESSION_LIMIT_KEY] = RateLimiter(settings.web_session_rate)
-    app[IP_LIMIT_KEY] = RateLimiter(settings.web_ip_rate)
+    app[PROXIES_KEY] = parse_networks(settings.trusted_proxies)
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot.web", "templates"), autoescape=True)
-    app.cleanup_ctx.extend([_http_client, _knowledge_base(knowledge), _app_database])
+    app.cleanup_ctx.extend([_http_client, _rate_limits, _knowledge_base(knowledge), _app_database])
     setup_routes(app)
     setup_console(app, settings)
     return app

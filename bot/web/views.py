@@ -30,6 +30,7 @@ from bot.web.keys import (
     HTTP_KEY,
     IP_LIMIT_KEY,
     PARTNERS_KEY,
+    PROXIES_KEY,
     RASA_KEY,
     SESSION_LIMIT_KEY,
     SETTINGS_KEY,
@@ -37,6 +38,7 @@ from bot.web.keys import (
 from bot.web.limits import retry_after_header
 from bot.web.masking import mask_personal_data
 from bot.web.messages import takeaway, text_parts, widget_messages
+from bot.web.proxies import request_address
 from bot.web.rasa_client import RasaUnavailable, probe
 
 log = logging.getLogger(__name__)
@@ -75,8 +77,9 @@ def _rate_limited(seconds: float) -> ApiError:
     )
 
 
-def _check_ip(request: web.Request) -> None:
-    wait = request.app[IP_LIMIT_KEY].hit(request.remote or "?")
+async def _check_ip(request: web.Request) -> None:
+    address = request_address(request, request.app[PROXIES_KEY])
+    wait = await request.app[IP_LIMIT_KEY].hit(address)
     if wait:
         raise _rate_limited(wait)
 
@@ -84,9 +87,9 @@ def _check_ip(request: web.Request) -> None:
 async def chat(request: web.Request) -> web.Response:
     """``POST /api/chat?partner=ID``: one user message in, the bot's messages out."""
     partner = await access.authorize(request)
-    _check_ip(request)
+    await _check_ip(request)
     message = parse_chat_request(await request.read())
-    wait = request.app[SESSION_LIMIT_KEY].hit(message.session_id)
+    wait = await request.app[SESSION_LIMIT_KEY].hit(message.session_id)
     if wait:
         raise _rate_limited(wait)
     # Payloads too: a crafted button payload must not smuggle an address into the logs.
@@ -153,7 +156,7 @@ async def widget_config(request: web.Request) -> web.Response:
 async def feedback(request: web.Request) -> web.Response:
     """``POST /api/feedback?partner=ID``: a thumbs up or down on one bot message."""
     partner = await access.authorize(request)
-    _check_ip(request)
+    await _check_ip(request)
     body = read_json_object(await request.read())
     session_id = read_session_id(body)
     rating = RATINGS.get(body.get("rating"))

@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.web.limits import RateLimiter
 from bot.web.masking import mask_personal_data, tel_uri
 from bot.web.messages import takeaway, text_parts, widget_message
 
@@ -115,21 +114,3 @@ def test_tel_uri():
     assert tel_uri("0 800 05 00 00") == "tel:+33800050000"
     assert tel_uri("+33 (0)6 12 34 56 78") == "tel:+33612345678"
     assert tel_uri("0044 20 7946 0958") == "tel:+442079460958"
-
-
-def test_rate_limiter_window_slides():
-    now = [0.0]
-    limiter = RateLimiter(2, window=10, clock=lambda: now[0])
-    assert limiter.hit("a") == 0 and limiter.hit("a") == 0
-    assert limiter.hit("a") == pytest.approx(10)
-    assert limiter.hit("b") == 0
-    now[0] = 10.5
-    assert limiter.hit("a") == 0
-
-
-def test_rate_limiter_forgets_old_keys_beyond_its_bound():
-    limiter = RateLimiter(1, max_keys=3)
-    for key in "abcd":
-        limiter.hit(key)
-    assert limiter.hit("a") == 0  # "a" was forgotten, so it starts afresh
-    assert limiter.hit("d") > 0
