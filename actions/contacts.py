@@ -92,7 +92,7 @@ class ActionFindContacts(BoussoleAction):
                 continue
             card = operator_card(contact.operator, contact.reason, self._town(contact.operator))
             if line is not None:
-                card += f"\n📞 {contact_entry_text(line)}"
+                card += "\n" + contact_entry_text(line)  # "Ligne … : 0 800 …", labelled already
             if referent:
                 card += "\n" + professional_details(contact.operator)
             dispatcher.utter_message(text=card)

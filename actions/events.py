@@ -10,14 +10,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import BoussoleAction
-from actions.render import button, contact_entry, contact_entry_text
+from actions.render import MORE, button, contact_entry, contact_entry_text, detail
 
 AGENDA = "agenda_aom"
 MAX_EVENTS = 5
 
 
 def event_line(event, town: str | None) -> str:
-    """ "• 12/03/2027 — Salon Studyrama, Caen (organisé par …) 🔗 lien"."""
+    """ "• 12/03/2027 — Salon Studyrama, Caen (organisé par …)" and "En savoir plus : lien"."""
     when = event.start.strftime("%d/%m/%Y")
     if event.end and event.end != event.start:
         when += f" au {event.end.strftime('%d/%m/%Y')}"
@@ -26,7 +26,7 @@ def event_line(event, town: str | None) -> str:
     if event.organiser:
         line += f" (organisé par {event.organiser})"
     if event.link:
-        line += f"\n  🔗 {event.link}"
+        line += "\n  " + detail(MORE, event.link)
     return line
 
 

@@ -58,7 +58,7 @@ class ActionJobInfo(BoussoleAction):
     def _describe(self, dispatcher: CollectingDispatcher, job: Any) -> list[EventType]:
         lines = [f"{job.name} ({job.sector})" if job.sector else job.name, job.description]
         if job.training_routes:
-            lines.append("🎓 Pour y arriver :")
+            lines.append("Pour y arriver :")
             lines += [f"• {route}" for route in job.training_routes]
         schemes = [s for s in (self.kb.get_scheme(i) for i in job.related_schemes) if s]
         buttons = [button(s.name, intent_payload("ask_scheme_info", scheme=s.id)) for s in schemes]

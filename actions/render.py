@@ -11,6 +11,7 @@ import logging
 import unicodedata
 from typing import Any
 
+from actions.addresses import display_address
 from actions.knowledge_access import knowledge_base
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,16 @@ _PARCOURS_METIERS_UNKNOWN = "la ligne gratuite Parcours Métiers de la Région N
 # Last entries read from contacts.yml, so that an apology or a safeguarding answer can still give
 # the numbers while the knowledge base is down.
 _known_contacts: dict[str, Any] = {}
+
+# The words that introduce each detail of an answer ("Téléphone : 02 35 …"). Words, not
+# pictograms: Debian's Chromium and the totems have no colour-emoji font and drew them as boxes.
+ADDRESS = "Adresse"
+PHONE = "Téléphone"
+WEBSITE = "Site"
+HOURS = "Horaires"
+WHY = "Pourquoi"
+HOW_TO_APPLY = "Comment faire"
+MORE = "En savoir plus"
 
 OPERATOR_TYPE_LABELS = {
     "mission_locale": "la Mission Locale",
@@ -50,6 +61,11 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
     return " ".join(plain.split())
+
+
+def detail(label: str, text: str) -> str:
+    """One detail of an answer, introduced by its label: ``"Téléphone : 02 35 …"``."""
+    return f"{label} : {text}"
 
 
 def contact_entry_text(entry: Any) -> str:
@@ -105,26 +121,23 @@ def operator_types_text(types: Any) -> str:
 
 def operator_card(operator: Any, reason: str | None = None, town: str | None = None) -> str:
     """A place to go: name, address, phone, website, opening hours when known, and why it fits."""
-    lines = [value(operator, "name")]
     address = value(operator, "address")
-    if address:
-        lines.append(f"📍 {address}, {value(operator, 'postcode') or ''} {town or ''}".rstrip(", "))
-    phone = value(operator, "phone")
-    if phone:
-        lines.append(f"📞 {phone}")
-    website = value(operator, "website")
-    if website:
-        lines.append(f"🌐 {website}")
-    hours = value(operator, "opening_hours")
-    if hours:
-        lines.append(f"🕒 {hours}")
-    if not (address or phone or website):
+    place = " ".join(filter(None, [value(operator, "postcode"), town]))
+    details = {
+        ADDRESS: ", ".join(filter(None, [display_address(address), place])) if address else None,
+        PHONE: value(operator, "phone"),
+        WEBSITE: value(operator, "website"),
+        HOURS: value(operator, "opening_hours"),
+    }
+    lines = [value(operator, "name")]
+    lines += [detail(label, text) for label, text in details.items() if text]
+    if not (details[ADDRESS] or details[PHONE] or details[WEBSITE]):
         lines.append(
             "Coordonnées en cours de vérification : cherche son nom sur l'annuaire "
             "service-public.fr ou appelle la ligne Parcours Métiers ci-dessous."
         )
     if reason:
-        lines.append(f"Pourquoi : {reason}")
+        lines.append(detail(WHY, reason))
     return "\n".join(lines)
 
 

@@ -12,7 +12,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import BoussoleAction
 from actions.render import (
+    HOW_TO_APPLY,
+    MORE,
     button,
+    detail,
     intent_payload,
     operator_types_text,
     parcours_metiers_text,
@@ -59,13 +62,13 @@ def money_text(scheme: Any) -> str:
     paid, amount = value(money, "paid"), value(money, "amount")
     if paid is True:
         return (
-            f"💶 Oui, il y a de l'argent à la clé : {amount}."
+            f"Oui, il y a de l'argent à la clé : {amount}."
             if amount
-            else ("💶 Oui, tu reçois de l'argent, le montant dépend de ta situation.")
+            else "Oui, tu reçois de l'argent, le montant dépend de ta situation."
         )
     if paid is False:
-        return "💶 Tu ne reçois pas d'argent avec ce dispositif, mais il est gratuit pour toi."
-    return "💶 Je n'ai pas d'information fiable sur une rémunération pour ce dispositif."
+        return "Tu ne reçois pas d'argent avec ce dispositif, mais il est gratuit pour toi."
+    return "Je n'ai pas d'information fiable sur une rémunération pour ce dispositif."
 
 
 def scheme_details_for_referents(scheme: Any) -> str:
@@ -138,8 +141,8 @@ class ActionSchemeInfo(SchemeAction):
         parts = [f"{scheme.name} : {scheme.summary}".strip()]
         ages = ages_text(scheme.audience)
         if ages:
-            parts.append(f"👤 C'est pour les jeunes {ages}.")
-        parts += _how_to_apply(scheme, tracker, "Comment faire : ")
+            parts.append(f"C'est pour les jeunes {ages}.")
+        parts += _how_to_apply(scheme, tracker)
         dispatcher.utter_message(
             text="\n".join(parts),
             buttons=[
@@ -236,15 +239,15 @@ class ActionYouthOffer(SchemeAction):
         if age is not None:
             check = self.kb.check_eligibility(scheme, age=age, commune=tracker.get_slot("commune"))
             status = {
-                "yes": f"✅ À {age} ans, tu peux en profiter.",
-                "no": f"❌ À {age} ans, ce n'est malheureusement pas pour toi "
+                "yes": f"À {age} ans, tu peux en profiter.",
+                "no": f"À {age} ans, ce n'est malheureusement pas pour toi "
                 f"(c'est {ages_text(scheme.audience)}). Le Point Information Jeunesse peut te "
                 "conseiller d'autres bons plans.",
             }.get(check.status)
             if status:
                 lines.append(status)
         elif ages_text(scheme.audience):
-            lines.append(f"👤 C'est pour les jeunes {ages_text(scheme.audience)}.")
+            lines.append(f"C'est pour les jeunes {ages_text(scheme.audience)}.")
         lines += _how_to_apply(scheme, tracker)
         dispatcher.utter_message(
             text="\n".join(lines),
@@ -256,13 +259,13 @@ class ActionYouthOffer(SchemeAction):
         return [SlotSet("scheme", scheme.id), SlotSet("topic", "jeunesse")]
 
 
-def _how_to_apply(scheme, tracker: Tracker, lead: str = "") -> list[str]:
+def _how_to_apply(scheme, tracker: Tracker) -> list[str]:
     """How to apply, the link and, for referents, the professional details of ``scheme``."""
     lines = []
     if scheme.how_to_apply:
-        lines.append(f"✍️ {lead}{scheme.how_to_apply}")
+        lines.append(detail(HOW_TO_APPLY, scheme.how_to_apply))
     if scheme.link:
-        lines.append(f"🔗 {scheme.link}")
+        lines.append(detail(MORE, scheme.link))
     if is_referent(tracker):
         lines.append(scheme_details_for_referents(scheme))
     return lines

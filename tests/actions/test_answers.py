@@ -9,6 +9,7 @@ import pytest
 from action_helpers import all_text, make_tracker, shown
 from rasa_sdk.events import SlotSet
 
+from actions.addresses import display_address
 from actions.contacts import ActionFindContacts, ActionRequestHuman
 from actions.events import ActionEvents
 from actions.jobs import ActionJobInfo
@@ -37,7 +38,8 @@ async def test_louviers_at_19_gets_its_mission_locale_and_why(kb, domain, dispat
     ml = kb.operator(kb.commune("27375").mission_locale)
     assert text.startswith("Voici où aller pour Louviers :")
     assert ml.name in text
-    assert ml.address in text
+    assert f"Adresse : {display_address(ml.address)}, {ml.postcode} " in text
+    assert ml.address not in text  # the data's abbreviated form ("4 r septentrion") is not shown
     assert "Pourquoi : À 19 ans, la Mission Locale t'accompagne" in text
     assert "Celle qui couvre Louviers" in text
     # the free line is always the second door
@@ -201,7 +203,8 @@ async def test_scheme_info_from_the_entity(kb, domain, dispatcher):
     (message,) = shown(dispatcher, domain)
     scheme = kb.get_scheme("service_civique")
     assert message.text.startswith("Service civique : ")
-    assert scheme.link in message.text
+    assert f"\nComment faire : {scheme.how_to_apply}" in message.text
+    assert f"\nEn savoir plus : {scheme.link}" in message.text
     assert "Pour les professionnels" not in message.text
     assert message.titles[0] == "Qui contacter ?"
     assert slot_values(events) == {"scheme": "service_civique", "topic": "jeunesse"}
@@ -243,9 +246,9 @@ async def test_scheme_nothing_like_gets_a_human(kb, domain, dispatcher):
 @pytest.mark.parametrize(
     ("age", "said"),
     [
-        (19, "✅ À 19 ans, tu peux en profiter."),
-        ("19", "✅ À 19 ans, tu peux en profiter."),  # raw entity value, before any form
-        (27, "❌ À 27 ans"),
+        (19, "\nÀ 19 ans, tu peux en profiter."),
+        ("19", "\nÀ 19 ans, tu peux en profiter."),  # raw entity value, before any form
+        (27, "\nÀ 27 ans, ce n'est malheureusement pas pour toi (c'est de 15 à 25 ans)."),
     ],
 )
 async def test_youth_offer_checks_the_age(kb, domain, dispatcher, age, said):
@@ -264,9 +267,18 @@ async def test_youth_offer_without_age_gives_the_age_range(kb, domain, dispatche
 @pytest.mark.parametrize(
     ("slots", "start"),
     [
-        ({"scheme": "atouts_normandie", "age": 19, "commune": "76540"}, "✅"),
-        ({"scheme": "atouts_normandie", "age": 27, "commune": "76540"}, "❌"),
-        ({"scheme": "cej", "age": 19, "situation": "decrocheur", "commune": "76540"}, "🙂"),
+        (
+            {"scheme": "atouts_normandie", "age": 19, "commune": "76540"},
+            "D'après ce que tu m'as dit, Atouts Normandie est fait pour toi :",
+        ),
+        (
+            {"scheme": "atouts_normandie", "age": 27, "commune": "76540"},
+            "D'après ce que tu m'as dit, Atouts Normandie ne correspond pas à ta situation :",
+        ),
+        (
+            {"scheme": "cej", "age": 19, "situation": "decrocheur", "commune": "76540"},
+            "Contrat d'engagement jeune (CEJ) a l'air de te correspondre, à confirmer :",
+        ),
     ],
 )
 async def test_eligibility_answer(kb, domain, dispatcher, slots, start):
