@@ -28,14 +28,13 @@ from bot.web.errors import ApiError, from_http_exception
 from bot.web.keys import (
     APP_DB_KEY,
     HTTP_KEY,
-    IP_LIMIT_KEY,
+    LIMITS_KEY,
     PARTNERS_KEY,
     PROXIES_KEY,
     RASA_KEY,
-    SESSION_LIMIT_KEY,
     SETTINGS_KEY,
 )
-from bot.web.limits import RateLimiter, RedisRateLimiter
+from bot.web.limits import MemoryRateLimits, RedisRateLimits
 from bot.web.proxies import parse_networks
 from bot.web.rasa_client import RasaClient
 from bot.web.routes import setup_routes
@@ -107,21 +106,16 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 async def _rate_limits(app: web.Application) -> AsyncIterator[None]:
     """Counters in Redis when ``REDIS_URL`` is set (shared by every replica), else in memory."""
     settings = app[SETTINGS_KEY]
-    limits = [
-        (SESSION_LIMIT_KEY, "session", settings.web_session_rate),
-        (IP_LIMIT_KEY, "ip", settings.web_ip_rate),
-    ]
+    limits = {"ip": settings.web_ip_rate, "session": settings.web_session_rate}
     if not settings.redis_url:
-        for key, _name, limit in limits:
-            app[key] = RateLimiter(limit)
+        app[LIMITS_KEY] = MemoryRateLimits(limits)
         yield
         return
     # Short timeouts: a Redis outage must not hold the chat (the limits are then skipped).
     client = redis.asyncio.from_url(
         settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
     )
-    for key, name, limit in limits:
-        app[key] = RedisRateLimiter(client, limit, prefix=f"{settings.web_limit_prefix}{name}:")
+    app[LIMITS_KEY] = RedisRateLimits(client, limits, prefix=settings.web_limit_prefix)
     yield
     await client.close()
 

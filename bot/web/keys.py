@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from bot.settings import Settings
 from bot.web.directory import PartnerDirectory
-from bot.web.limits import Limiter
+from bot.web.limits import RateLimits
 from bot.web.proxies import Network
 from bot.web.rasa_client import RasaClient
 
@@ -16,7 +16,6 @@ SETTINGS_KEY = web.AppKey("settings", Settings)
 HTTP_KEY = web.AppKey("http", aiohttp.ClientSession)
 RASA_KEY = web.AppKey("rasa", RasaClient)
 PARTNERS_KEY = web.AppKey("partners", PartnerDirectory)
-SESSION_LIMIT_KEY = web.AppKey("session_limit", Limiter)
-IP_LIMIT_KEY = web.AppKey("ip_limit", Limiter)
+LIMITS_KEY = web.AppKey("limits", RateLimits)
 PROXIES_KEY = web.AppKey("trusted_proxies", tuple[Network, ...])
 APP_DB_KEY = web.AppKey("app_db", Engine)

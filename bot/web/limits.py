@@ -1,8 +1,13 @@
 """Sliding-window rate limits for the chat API: in the gateway's memory, or in Redis.
 
-One gateway process can count in its own memory. Several gateway replicas behind a load balancer
-would each allow the whole limit, so when ``REDIS_URL`` is set every replica counts in Redis
-(:class:`RedisRateLimiter`); both keep the same sliding window, so they refuse the same requests.
+Each message is counted under several keys at once (its client address, its conversation), each
+with its own limit per minute: ``await limits.hit(ip="…", session="…")``. A message is counted
+only if every limit allows it; a refused one counts nowhere.
+
+One gateway process can count in its own memory (:class:`MemoryRateLimits`). Several gateway
+replicas behind a load balancer would each allow the whole limit, so when ``REDIS_URL`` is set
+every replica counts in Redis (:class:`RedisRateLimits`): the same window, in one round trip
+per message, on Redis's clock.
 """
 
 from __future__ import annotations
@@ -21,94 +26,123 @@ from redis.exceptions import RedisError
 log = logging.getLogger(__name__)
 
 
-class Limiter(Protocol):
-    limit: int
-
-    async def hit(self, key: str) -> float:
-        """Count one event for ``key``; return 0 if allowed, else the seconds to wait."""
+class RateLimits(Protocol):
+    async def hit(self, **keys: str) -> float:
+        """Count one event under each named key if all limits allow it: 0, else seconds to wait."""
 
 
-class RateLimiter:
-    """At most ``limit`` events per ``window`` seconds for each key, counted in this process.
+class _Window:
+    """The times of the events of each key within the last ``window`` seconds."""
 
-    ``limit == 0`` disables it.
-    """
-
-    def __init__(
-        self,
-        limit: int,
-        window: float = 60.0,
-        *,
-        max_keys: int = 100_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, limit: int, window: float, max_keys: int) -> None:
         self.limit = limit
         self.window = window
         self.max_keys = max_keys
-        self._clock = clock
         self._events: OrderedDict[str, deque[float]] = OrderedDict()
 
-    async def hit(self, key: str) -> float:
-        """Count one event for ``key``; return 0 if allowed, else the seconds to wait."""
-        if self.limit <= 0:
+    def wait(self, key: str, now: float) -> float:
+        """Seconds until ``key`` may have one more event (0: now)."""
+        events = self._events.get(key)
+        if events is None:
             return 0.0
-        now = self._clock()
+        self._events.move_to_end(key)
+        while events and events[0] <= now - self.window:
+            events.popleft()
+        if len(events) >= self.limit:
+            return max(events[0] + self.window - now, 0.001)
+        return 0.0
+
+    def add(self, key: str, now: float) -> None:
         events = self._events.get(key)
         if events is None:
             events = self._events[key] = deque()
             # Memory stays bounded under a flood of new keys: forget the least recently seen.
             while len(self._events) > self.max_keys:
                 self._events.popitem(last=False)
-        else:
-            self._events.move_to_end(key)
-        while events and events[0] <= now - self.window:
-            events.popleft()
-        if len(events) >= self.limit:
-            return max(events[0] + self.window - now, 0.001)
         events.append(now)
-        return 0.0
 
 
-# The same sliding window in one atomic step, on Redis's clock (replicas' clocks may differ):
-# a sorted set of the allowed events' times (ms) per key, expiring with its window.
-# KEYS[1]: the key's set; ARGV: limit, window in ms, a member unique to this event.
-# Returns 0 when allowed, else the milliseconds until the oldest event leaves the window.
+class MemoryRateLimits:
+    """At most ``limits[name]`` events per ``window`` seconds for each key of each name, counted
+    in this process. A limit of 0 is no limit."""
+
+    def __init__(
+        self,
+        limits: dict[str, int],
+        window: float = 60.0,
+        *,
+        max_keys: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._windows = {
+            name: _Window(limit, window, max_keys) for name, limit in limits.items() if limit > 0
+        }
+        self._clock = clock
+
+    async def hit(self, **keys: str) -> float:
+        """Count one event under each named key if all limits allow it: 0, else seconds to wait."""
+        now = self._clock()
+        counted = [(self._windows[n], key) for n, key in keys.items() if n in self._windows]
+        wait = max((window.wait(key, now) for window, key in counted), default=0.0)
+        if not wait:
+            for window, key in counted:
+                window.add(key, now)
+        return wait
+
+
+# The same window in one atomic step, on Redis's clock (replicas' clocks may differ): per key, a
+# sorted set of the counted events' times (ms), expiring with the window.
+# KEYS: one per limit; ARGV: window in ms, a member unique to this event, then each key's limit.
+# Returns 0 when counted, else the milliseconds until every key has room again.
 _SLIDING_WINDOW = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local limit, window = tonumber(ARGV[1]), tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) >= limit then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return math.max(tonumber(oldest[2]) + window - now, 1)
+local window = tonumber(ARGV[1])
+local wait = 0
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  if redis.call('ZCARD', key) >= tonumber(ARGV[i + 2]) then
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    wait = math.max(wait, tonumber(oldest[2]) + window - now, 1)
+  end
 end
-redis.call('ZADD', KEYS[1], now, ARGV[3])
-redis.call('PEXPIRE', KEYS[1], window)
+if wait > 0 then
+  return wait
+end
+for _, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now, ARGV[2])
+  redis.call('PEXPIRE', key, window)
+end
 return 0
 """
 
 
-class RedisRateLimiter:
-    """:class:`RateLimiter`'s window, counted in Redis under ``prefix + key``: shared by replicas.
+class RedisRateLimits:
+    """:class:`MemoryRateLimits`'s windows, counted in Redis under ``prefix + name + ":" + key``,
+    so that every gateway replica shares them.
 
-    When Redis cannot be reached the limit is not applied (the chat keeps working) and a
+    When Redis cannot be reached the limits are not applied (the chat keeps working) and a
     warning is logged once until Redis answers again.
     """
 
-    def __init__(self, redis: Redis, limit: int, window: float = 60.0, *, prefix: str) -> None:
-        self.limit = limit
+    def __init__(
+        self, redis: Redis, limits: dict[str, int], window: float = 60.0, *, prefix: str
+    ) -> None:
+        self.limits = {name: limit for name, limit in limits.items() if limit > 0}
         self.window_ms = max(1, round(window * 1000))
         self.prefix = prefix
         self._script = redis.register_script(_SLIDING_WINDOW)
         self._failing = False
 
-    async def hit(self, key: str) -> float:
-        """Count one event for ``key``; return 0 if allowed, else the seconds to wait."""
-        if self.limit <= 0:
+    async def hit(self, **keys: str) -> float:
+        """Count one event under each named key if all limits allow it: 0, else seconds to wait."""
+        counted = [(name, key) for name, key in keys.items() if name in self.limits]
+        if not counted:
             return 0.0
         try:
             wait_ms = await self._script(
-                keys=[self.prefix + key], args=[self.limit, self.window_ms, uuid.uuid4().hex]
+                keys=[f"{self.prefix}{name}:{key}" for name, key in counted],
+                args=[self.window_ms, uuid.uuid4().hex, *(self.limits[n] for n, _ in counted)],
             )
         except RedisError as exc:
             if not self._failing:

@@ -28,11 +28,10 @@ from bot.web.errors import ApiError
 from bot.web.keys import (
     APP_DB_KEY,
     HTTP_KEY,
-    IP_LIMIT_KEY,
+    LIMITS_KEY,
     PARTNERS_KEY,
     PROXIES_KEY,
     RASA_KEY,
-    SESSION_LIMIT_KEY,
     SETTINGS_KEY,
 )
 from bot.web.limits import retry_after_header
@@ -77,9 +76,10 @@ def _rate_limited(seconds: float) -> ApiError:
     )
 
 
-async def _check_ip(request: web.Request) -> None:
+async def _check_limits(request: web.Request, **keys: str) -> None:
+    """429 when the client's address, or the other ``keys`` (``session=…``), sent too much."""
     address = request_address(request, request.app[PROXIES_KEY])
-    wait = await request.app[IP_LIMIT_KEY].hit(address)
+    wait = await request.app[LIMITS_KEY].hit(ip=address, **keys)
     if wait:
         raise _rate_limited(wait)
 
@@ -87,11 +87,8 @@ async def _check_ip(request: web.Request) -> None:
 async def chat(request: web.Request) -> web.Response:
     """``POST /api/chat?partner=ID``: one user message in, the bot's messages out."""
     partner = await access.authorize(request)
-    await _check_ip(request)
     message = parse_chat_request(await request.read())
-    wait = await request.app[SESSION_LIMIT_KEY].hit(message.session_id)
-    if wait:
-        raise _rate_limited(wait)
+    await _check_limits(request, session=message.session_id)
     # Payloads too: a crafted button payload must not smuggle an address into the logs.
     masked = mask_personal_data(message.text if message.text is not None else message.payload)
     metadata = {
@@ -156,7 +153,7 @@ async def widget_config(request: web.Request) -> web.Response:
 async def feedback(request: web.Request) -> web.Response:
     """``POST /api/feedback?partner=ID``: a thumbs up or down on one bot message."""
     partner = await access.authorize(request)
-    await _check_ip(request)
+    await _check_limits(request)
     body = read_json_object(await request.read())
     session_id = read_session_id(body)
     rating = RATINGS.get(body.get("rating"))

@@ -12,7 +12,7 @@ import redis.asyncio
 from web_support import SESSION, post_chat
 
 from bot.stack import free_port
-from bot.web.limits import RateLimiter, RedisRateLimiter
+from bot.web.limits import MemoryRateLimits, RedisRateLimits
 from bot.web.proxies import client_address, parse_networks
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -38,69 +38,81 @@ async def redis_client():
 
 
 @pytest.fixture(params=["memory", "redis"])
-async def make_limiter(request, redis_prefix):
-    """Factory of limiters of either kind (same behaviour expected from both)."""
+async def make_limits(request, redis_prefix):
+    """Factory of rate limits of either kind (the same behaviour is expected from both)."""
     clients = []
 
-    def make(limit: int, window: float = 60.0):
+    def make(window: float = 60.0, **limits: int):
         if request.param == "memory":
-            return RateLimiter(limit, window)
+            return MemoryRateLimits(limits, window)
         client = redis.asyncio.from_url(REDIS_URL)
         clients.append(client)
-        return RedisRateLimiter(client, limit, window, prefix=redis_prefix)
+        return RedisRateLimits(client, limits, window, prefix=redis_prefix)
 
     yield make
     for client in clients:
         await client.close()
 
 
-async def test_limit_refuses_beyond_the_limit_per_key(make_limiter):
-    limiter = make_limiter(3)
-    assert [await limiter.hit("a") for _ in range(3)] == [0, 0, 0]
-    wait = await limiter.hit("a")
+async def test_limit_refuses_beyond_the_limit_per_key(make_limits):
+    limits = make_limits(session=3)
+    assert [await limits.hit(session="a") for _ in range(3)] == [0, 0, 0]
+    wait = await limits.hit(session="a")
     assert 59 < wait <= 60
-    assert await limiter.hit("b") == 0
+    assert await limits.hit(session="b") == 0
 
 
-async def test_window_slides(make_limiter):
-    limiter = make_limiter(2, window=1.0)
-    assert await limiter.hit("a") == 0
+async def test_window_slides(make_limits):
+    limits = make_limits(window=1.0, session=2)
+    assert await limits.hit(session="a") == 0
     await asyncio.sleep(0.5)
-    assert await limiter.hit("a") == 0
-    assert 0 < await limiter.hit("a") <= 0.51  # the first event leaves the window first
+    assert await limits.hit(session="a") == 0
+    assert 0 < await limits.hit(session="a") <= 0.51  # the first event leaves the window first
     await asyncio.sleep(0.6)
-    assert await limiter.hit("a") == 0  # the first one is out, the second still counts
-    assert await limiter.hit("a") > 0
+    assert await limits.hit(session="a") == 0  # the first one is out, the second still counts
+    assert await limits.hit(session="a") > 0
 
 
-async def test_refused_events_are_not_counted(make_limiter):
-    limiter = make_limiter(1, window=1.0)
-    assert await limiter.hit("a") == 0
+async def test_refused_events_are_not_counted(make_limits):
+    limits = make_limits(window=1.0, session=1)
+    assert await limits.hit(session="a") == 0
     await asyncio.sleep(0.6)
-    assert await limiter.hit("a") > 0  # refused: had it counted, it would last until 1.6 s
+    assert await limits.hit(session="a") > 0  # refused: had it counted, it would last until 1.6 s
     await asyncio.sleep(0.5)
-    assert await limiter.hit("a") == 0
+    assert await limits.hit(session="a") == 0
 
 
-async def test_zero_disables_the_limit(make_limiter):
-    limiter = make_limiter(0)
-    assert [await limiter.hit("a") for _ in range(50)] == [0] * 50
+async def test_every_limit_applies_and_a_refused_event_counts_nowhere(make_limits):
+    limits = make_limits(ip=3, session=2)
+    assert await limits.hit(ip="192.0.2.1", session="s1") == 0
+    assert await limits.hit(ip="192.0.2.1", session="s1") == 0
+    assert await limits.hit(ip="192.0.2.1", session="s1") > 0  # the session's limit
+    assert await limits.hit(ip="192.0.2.1", session="s2") == 0  # 3rd for the IP: not the refused
+    assert await limits.hit(ip="192.0.2.1", session="s3") > 0  # the IP's limit
+    assert await limits.hit(ip="192.0.2.2", session="s3") == 0
+    assert await limits.hit(ip="192.0.2.1") > 0  # a check of the IP alone
 
 
-async def test_memory_limiter_forgets_old_keys_beyond_its_bound():
-    limiter = RateLimiter(1, max_keys=3)
+async def test_zero_disables_a_limit(make_limits):
+    limits = make_limits(ip=0, session=2)
+    assert [await limits.hit(ip="192.0.2.1", session=f"s{n}") for n in range(50)] == [0] * 50
+    assert [await limits.hit(ip="192.0.2.1", session="s") for _ in range(3)][-1] > 0
+
+
+async def test_memory_limits_forget_old_keys_beyond_their_bound():
+    limits = MemoryRateLimits({"session": 1}, max_keys=3)
     for key in "abcd":
-        await limiter.hit(key)
-    assert await limiter.hit("a") == 0  # "a" was forgotten, so it starts afresh
-    assert await limiter.hit("d") > 0
+        await limits.hit(session=key)
+    assert await limits.hit(session="a") == 0  # "a" was forgotten, so it starts afresh
+    assert await limits.hit(session="d") > 0
 
 
 async def test_replicas_share_their_counts_in_redis(redis_prefix):
     # Two gateway processes: each its own connection, one limit between them.
     first, second = redis.asyncio.from_url(REDIS_URL), redis.asyncio.from_url(REDIS_URL)
     try:
-        replicas = [RedisRateLimiter(c, 4, prefix=redis_prefix) for c in (first, second)]
-        waits = [await replicas[n % 2].hit("203.0.113.5") for n in range(6)]
+        replicas = [RedisRateLimits(c, {"ip": 4}, prefix=redis_prefix) for c in (first, second)]
+        waits = [await replicas[n % 2].hit(ip="203.0.113.5") for n in range(6)]
         assert waits[:4] == [0, 0, 0, 0]
         assert all(w > 0 for w in waits[4:])
     finally:
@@ -109,16 +121,16 @@ async def test_replicas_share_their_counts_in_redis(redis_prefix):
 
 
 async def test_concurrent_hits_never_exceed_the_limit(redis_prefix, redis_client):
-    limiter = RedisRateLimiter(redis_client, 10, prefix=redis_prefix)
-    waits = await asyncio.gather(*(limiter.hit("session") for _ in range(40)))
+    limits = RedisRateLimits(redis_client, {"session": 10}, prefix=redis_prefix)
+    waits = await asyncio.gather(*(limits.hit(session="s") for _ in range(40)))
     assert sum(1 for w in waits if w == 0) == 10
 
 
 async def test_redis_down_lets_messages_through_and_says_so_once(caplog):
     client = redis.asyncio.from_url(f"redis://127.0.0.1:{free_port()}/0")
-    limiter = RedisRateLimiter(client, 1, prefix="test:boussole:down:")
+    limits = RedisRateLimits(client, {"session": 1}, prefix="test:boussole:down:")
     with caplog.at_level(logging.WARNING, logger="bot.web.limits"):
-        assert [await limiter.hit("a") for _ in range(3)] == [0, 0, 0]
+        assert [await limits.hit(session="a") for _ in range(3)] == [0, 0, 0]
     await client.close()
     warnings = [r.getMessage() for r in caplog.records if r.name == "bot.web.limits"]
     assert len(warnings) == 1
