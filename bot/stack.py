@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy.engine import make_url
 
+from bot.rasa_runtime import command as rasa_command
 from bot.settings import PROJECT_ROOT, VAR_DIR, Settings, load_settings
 from bot.training import model_path, rasa_env, rasa_executable
 
@@ -168,8 +169,7 @@ class Stack:
             ),
             Service(
                 "rasa",
-                [
-                    rasa,
+                rasa_command(
                     "run",
                     "--enable-api",
                     "--model",
@@ -182,7 +182,7 @@ class Stack:
                     s.host,
                     "--port",
                     str(s.rasa_port),
-                ],
+                ),
                 f"http://{s.host}:{s.rasa_port}/status",
                 self.log_dir / "rasa.log",
             ),

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.rasa_runtime import command as rasa_command
 from bot.settings import PROJECT_ROOT, load_settings
 
 MODEL_NAME = "boussole"
@@ -158,8 +159,7 @@ def train(force: bool = False, out: Path | None = None) -> Path:
     model.parent.mkdir(parents=True, exist_ok=True)
     print("Entraînement du modèle (1 à 3 minutes)…", flush=True)
     started = time.perf_counter()
-    cmd = [
-        rasa_executable(),
+    cmd = rasa_command(
         "train",
         "--config",
         "config.yml",
@@ -172,7 +172,7 @@ def train(force: bool = False, out: Path | None = None) -> Path:
         "--fixed-model-name",
         MODEL_NAME,
         "--force",  # our fingerprint decides; Rasa's own cache does not see code changes
-    ]
+    )
     subprocess.run(cmd, cwd=PROJECT_ROOT, env=rasa_env(), check=True)
     _fingerprint_file(model).write_text(fingerprint() + "\n")
     print(f"Modèle entraîné en {time.perf_counter() - started:.0f} s : {model}")
@@ -183,8 +183,7 @@ def test_stories(model: Path | None = None) -> int:
     """Run the test stories of tests/stories against the trained model; fail on any error."""
     model = model or model_path()
     out = PROJECT_ROOT / "results" / "stories"
-    cmd = [
-        rasa_executable(),
+    cmd = rasa_command(
         "test",
         "core",
         "--model",
@@ -194,7 +193,7 @@ def test_stories(model: Path | None = None) -> int:
         "--out",
         str(out),
         "--fail-on-prediction-errors",
-    ]
+    )
     return subprocess.run(cmd, cwd=PROJECT_ROOT, env=rasa_env()).returncode
 
 
