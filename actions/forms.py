@@ -62,6 +62,8 @@ NATIONAL_DIRECTORIES = (
 )
 # Slots whose question a refusal ("jsp", "non") answers: the form goes on without them.
 SKIPPABLE = ("age", "situation")
+# What the forms ask about the person: the commune, then the routing criteria.
+PERSON_SLOTS = ("commune", *CRITERIA)
 _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 # A resolver candidate this far ahead of the next one is taken as the commune meant; closer ones
 # (homonyms, communes sharing a postcode, two equally likely typos) are offered as buttons.
@@ -104,7 +106,12 @@ class ProfileValidation(BoussoleFormValidation, ABC):
     def _free_answer(self, tracker: Tracker, slot: str) -> dict[str, Any]:
         if not answers_question(tracker, slot):
             return {}
-        if any(e.get("entity") == slot for e in tracker.latest_message.get("entities", [])):
+        entities = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
+        if slot in entities:
+            return {}
+        if entities & (set(PERSON_SLOTS) - {slot}):
+            # "19 ans" to "dans quelle commune ?": another criterion, kept from its entity; the
+            # form asks its question again instead of reading "19 ans" as a commune.
             return {}
         text = latest_text(tracker)
         if latest_intent(tracker) == "deny" and slot not in SKIPPABLE:
@@ -321,7 +328,7 @@ class ValidateEligibilityForm(ProfileValidation):
             situation=tracker.get_slot("situation"),
             commune=tracker.get_slot("commune"),
         )
-        missing = [m for m in check.missing if m in ("commune", *CRITERIA)]
+        missing = [m for m in check.missing if m in PERSON_SLOTS]
         declined = tracker.get_slot("declined_criteria") or []
         return ["scheme", *[m for m in missing if m not in declined]]
 

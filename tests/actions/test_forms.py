@@ -187,6 +187,28 @@ async def test_free_text_is_read_as_the_commune_only_when_it_was_asked(kb, domai
     assert dispatcher.messages == []
 
 
+@pytest.mark.parametrize(
+    ("typed", "entity", "value", "kept"),
+    [("19 ans", "age", "19", 19), ("je suis au lycée", "situation", "lyceen", "lyceen")],
+)
+async def test_another_criterion_instead_of_the_commune_is_kept_and_the_commune_asked_again(
+    kb, domain, dispatcher, typed, entity, value, kept
+):
+    values = await validate(
+        dispatcher,
+        domain,
+        slots={"topic": "formation", "requested_slot": "commune"},
+        candidates={entity: value},
+        text=typed,
+        intent="inform",
+        entities=[{"entity": entity, "value": value}],
+    )
+    assert values[entity] == kept
+    assert "commune" not in values  # no "« 19 ans » n'est pas en Normandie"
+    assert values["requested_slot"] == "commune"
+    assert "Normandie" not in all_text(dispatcher, domain)
+
+
 # --- ages ------------------------------------------------------------------------------------
 
 
