@@ -103,37 +103,47 @@ def _users_list(_args: argparse.Namespace) -> int:
     return 0
 
 
-def _users_remove(args: argparse.Namespace) -> int:
-    from bot.console.auth import remove_user
-
-    engine = _app_engine()
-    removed = remove_user(engine, args.email)
-    if removed:
-        appdb.write_audit(engine, "cli", "user_delete", args.email.strip().lower())
-    engine.dispose()
-    if not removed:
-        print(f"Erreur : aucun compte pour {args.email}.", file=sys.stderr)
-        return 1
-    print(f"Compte supprimé : {args.email}.")
-    return 0
-
-
-def _users_passwd(args: argparse.Namespace) -> int:
-    from bot.console.auth import AccountError, set_password
+def _change_account(email: str, change, audit_action: str, done: str) -> int:
+    """Run ``change(engine)`` on one account: audit it, or say that there is no such account."""
+    from bot.console.auth import AccountError
 
     engine = _app_engine()
     try:
-        changed = set_password(engine, args.email, _read_password(args))
+        found = change(engine)
+        if found:
+            appdb.write_audit(engine, "cli", audit_action, email.strip().lower())
     except (AccountError, ValueError) as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
     finally:
         engine.dispose()
-    if not changed:
-        print(f"Erreur : aucun compte pour {args.email}.", file=sys.stderr)
+    if not found:
+        print(f"Erreur : aucun compte pour {email}.", file=sys.stderr)
         return 1
-    print(f"Mot de passe changé pour {args.email} ; ses sessions sont fermées.")
+    print(done)
     return 0
+
+
+def _users_remove(args: argparse.Namespace) -> int:
+    from bot.console.auth import remove_user
+
+    return _change_account(
+        args.email,
+        lambda engine: remove_user(engine, args.email),
+        "user_delete",
+        f"Compte supprimé : {args.email}.",
+    )
+
+
+def _users_passwd(args: argparse.Namespace) -> int:
+    from bot.console.auth import set_password
+
+    return _change_account(
+        args.email,
+        lambda engine: set_password(engine, args.email, _read_password(args)),
+        "user_password",
+        f"Mot de passe changé pour {args.email} ; ses sessions sont fermées.",
+    )
 
 
 def _logs_purge(args: argparse.Namespace) -> int:

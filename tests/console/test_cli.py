@@ -54,6 +54,45 @@ def test_users_add_list_remove(env, monkeypatch, capsys):
     engine.dispose()
 
 
+def test_users_passwd_and_remove_are_audited_and_refuse_unknown_accounts(env, monkeypatch, capsys):
+    engine = appdb.get_engine(f"sqlite:///{env / 'app.sqlite3'}")
+    appdb.create_schema(engine)
+    auth.add_user(engine, "staff@aom.fr", "un mot de passe solide", "staff")
+    token, _csrf = auth.open_session(engine, auth.list_users(engine)[0])
+    code, out, _ = run(
+        monkeypatch,
+        capsys,
+        ["users", "passwd", "Staff@aom.fr", "--password-stdin"],
+        "un autre mot de passe solide\n",
+    )
+    assert code == 0 and "Mot de passe changé pour Staff@aom.fr" in out
+    assert auth.session_user(engine, token) is None
+    assert auth.authenticate(engine, "staff@aom.fr", "un autre mot de passe solide", "cli")
+    code, _out, err = run(
+        monkeypatch, capsys, ["users", "passwd", "staff@aom.fr", "--password-stdin"], "court\n"
+    )
+    assert code == 2 and "au moins 12 caractères" in err
+    for argv, stdin in [
+        (["passwd", "personne@aom.fr", "--password-stdin"], "un mot de passe solide\n"),
+        (["remove", "personne@aom.fr"], ""),
+    ]:
+        code, _out, err = run(monkeypatch, capsys, ["users", *argv], stdin)
+        assert code == 1 and "aucun compte pour personne@aom.fr" in err
+    code, out, _ = run(monkeypatch, capsys, ["users", "remove", "staff@aom.fr"])
+    assert code == 0 and "Compte supprimé : staff@aom.fr." in out
+    with engine.connect() as conn:
+        audited = conn.execute(
+            sa.select(appdb.audit_log.c.action, appdb.audit_log.c.target).order_by(
+                appdb.audit_log.c.id
+            )
+        ).all()
+    engine.dispose()
+    assert [tuple(row) for row in audited] == [
+        ("user_password", "staff@aom.fr"),
+        ("user_delete", "staff@aom.fr"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("argv", "stdin", "message"),
     [
