@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Engine
 
 from bot import appdb
+from bot.console import labels
 
 SESSION_COOKIE = "boussole_console"
 LOGIN_CSRF_COOKIE = "boussole_console_csrf"
@@ -78,6 +79,11 @@ def add_user(
         raise AccountError("Un compte référent doit être rattaché à un partenaire (--partner).")
     if role != "referent" and partner_id:
         raise AccountError("Seuls les comptes référents sont rattachés à un partenaire.")
+    if partner_id and partner_id not in labels.partner_ids():
+        raise AccountError(
+            f"Partenaire inconnu : {partner_id!r}. Partenaires déclarés dans "
+            f"knowledge/data/partners.yml : {', '.join(labels.partner_ids())}."
+        )
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
             f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères."

@@ -1,7 +1,7 @@
-"""Names the console shows: French intent labels, the domain's intents, département names.
+"""Names the console knows: French intent labels, the domain's intents, partners, places.
 
 All read from the project's data files (``data/intent_labels.csv``, ``domain/*.yml``,
-``knowledge/data/territories/departements.csv``), never restated here.
+``knowledge/data/partners.yml``, ``knowledge/data/territories/``), never restated here.
 """
 
 from __future__ import annotations
@@ -62,6 +62,14 @@ def reviewable_intents() -> list[IntentLabel]:
     """Intents a reviewer may assign: labelled and declared in the domain."""
     declared = domain_intents()
     return [entry for name, entry in intent_labels().items() if name in declared]
+
+
+@lru_cache(maxsize=1)
+def partner_ids(root: Path = PROJECT_ROOT) -> tuple[str, ...]:
+    """The partners' ids (what the widget sends and referent accounts are attached to)."""
+    path = root / "knowledge" / "data" / "partners.yml"
+    content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return tuple(sorted(str(p["id"]) for p in content.get("partners") or []))
 
 
 def _territory_names(root: Path, filename: str, code: str, name: str) -> dict[str, str]:

@@ -49,7 +49,7 @@ def build_tracker(
     turns: list[Turn],
     *,
     start: float,
-    partner: str | None = "rouen-info-jeunes",
+    partner: str | None = "rouen_info_jeunes",
     step: float = 20.0,
 ):
     """A ``DialogueStateTracker`` holding a whole conversation that started at ``start``."""
@@ -126,7 +126,7 @@ _PHRASES = {
     "thank": ["merci", "merci bcp"],
     "nlu_fallback": ["azerty", "tu connais fortnite", "kesako le truc là"],
 }
-_PARTNERS = ["rouen-info-jeunes", "caen-ij", None]
+_PARTNERS = ["rouen_info_jeunes", "caen-ij", None]
 
 
 def random_turn(rng: random.Random) -> Turn:

@@ -653,15 +653,23 @@ async def dashboard_csv(request: web.Request) -> web.StreamResponse:
 @require("admin")
 async def users_page(request: web.Request) -> web.StreamResponse:
     """Accounts, and the form to add one."""
-    users = await _run(auth.list_users, _console(request).app_engine)
     await _audit(request, "view_users")
+    return await _render_users(request, message=request.query.get("message", ""))
+
+
+async def _render_users(
+    request: web.Request, status: int = 200, message: str = "", error: str = ""
+) -> web.Response:
+    users = await _run(auth.list_users, _console(request).app_engine)
     return render(
         request,
         "users.html",
+        status=status,
         users=users,
         roles=appdb.ROLES,
-        message=request.query.get("message", ""),
-        error="",
+        partners=labels.partner_ids(),
+        message=message,
+        error=error,
     )
 
 
@@ -681,16 +689,7 @@ async def users_add(request: web.Request) -> web.StreamResponse:
             str(form.get("partner", "")).strip() or None,
         )
     except auth.AccountError as exc:
-        users = await _run(auth.list_users, console.app_engine)
-        return render(
-            request,
-            "users.html",
-            status=400,
-            users=users,
-            roles=appdb.ROLES,
-            message="",
-            error=str(exc),
-        )
+        return await _render_users(request, status=400, error=str(exc))
     await _audit(request, "user_add", email.strip().lower())
     raise web.HTTPFound(f"{PREFIX}/users?" + urlencode({"message": f"Compte créé : {email}."}))
 

@@ -19,7 +19,7 @@ from bot.console.sample import Turn, build_tracker, open_store, save_conversatio
 from bot.settings import PROJECT_ROOT, load_settings
 
 PASSWORD = "correct horse battery staple"
-PARTNER = "rouen-info-jeunes"
+PARTNER = "rouen_info_jeunes"
 OTHER_PARTNER = "caen-ij"
 NOW = time.time()
 DAY = 86400.0

@@ -38,12 +38,12 @@ def test_users_add_list_remove(env, monkeypatch, capsys):
             "--role",
             "referent",
             "--partner",
-            "rouen-info-jeunes",
+            "rouen_info_jeunes",
             "--password-stdin",
         ],
         "un mot de passe solide\n",
     )
-    assert code == 0 and "Compte créé : ref@rouen.fr (referent, rouen-info-jeunes)." in out
+    assert code == 0 and "Compte créé : ref@rouen.fr (referent, rouen_info_jeunes)." in out
     engine = appdb.get_engine(f"sqlite:///{env / 'app.sqlite3'}")
     assert auth.authenticate(engine, "ref@rouen.fr", "un mot de passe solide", "cli") is not None
     code, out, _ = run(monkeypatch, capsys, ["users", "list"])
@@ -98,6 +98,12 @@ def test_users_passwd_and_remove_are_audited_and_refuse_unknown_accounts(env, mo
     [
         (["--role", "staff"], "court\n", "au moins 12 caractères"),
         (["--role", "referent"], "un mot de passe solide\n", "rattaché à un partenaire"),
+        (
+            ["--role", "referent", "--partner", "rouen-info-jeunes"],
+            "un mot de passe solide\n",
+            "Partenaire inconnu : 'rouen-info-jeunes'. Partenaires déclarés dans "
+            "knowledge/data/partners.yml : demo_referent, rouen_info_jeunes.",
+        ),
     ],
 )
 def test_users_add_refuses_bad_input_in_french(env, monkeypatch, capsys, argv, stdin, message):

@@ -210,7 +210,7 @@ async def test_dashboard_figures_and_tables(client_for, app_url):
     assert texts(html, "#table-departements tbody tr") == ["14 Calvados 1", "76 Seine-Maritime 1"]
     assert texts(html, "#table-partenaires tbody tr") == [
         "caen-ij 2 1 1",
-        "rouen-info-jeunes 2 0 0",
+        "rouen_info_jeunes 2 0 0",
     ]
 
 
@@ -283,6 +283,23 @@ async def test_admin_manages_users(client_for):
         data={"email": "x@y.fr", "role": "referent", "password": "short", "csrf_token": csrf},
     )
     assert bad.status == 400 and "rattaché à un partenaire" in await bad.text()
+    # Referents are attached to a partner the widget knows (knowledge/data/partners.yml).
+    assert texts(await bad.text(), "select[name=partner] option") == [
+        "—",
+        "demo_referent",
+        "rouen_info_jeunes",
+    ]
+    unknown = await admin.post(
+        "/console/users",
+        data={
+            "email": "ref2@rouen.fr",
+            "role": "referent",
+            "partner": "rouen-info-jeunes",
+            "password": "a long enough password",
+            "csrf_token": csrf,
+        },
+    )
+    assert unknown.status == 400 and "Partenaire inconnu" in await unknown.text()
     ok = await admin.post(
         "/console/users",
         data={
@@ -334,7 +351,7 @@ async def test_partner_filter_suggests_known_partners(client_for):
     for path in ("/console/conversations", "/console/dashboard"):
         html = await (await staff.get(path)).text()
         options = [o["value"] for o in soup(html).select("datalist#partners option")]
-        assert options == ["caen-ij", "rouen-info-jeunes"], path
+        assert options == ["caen-ij", "rouen_info_jeunes"], path
     referent = await client_for("ref@rouen.fr")
     html = await (await referent.get("/console/conversations")).text()
     assert soup(html).select("datalist#partners") == []

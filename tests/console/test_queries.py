@@ -92,7 +92,7 @@ def test_dashboard_counts(engines):
         ("14", "Calvados", 1),
         ("76", "Seine-Maritime", 1),
     ]
-    scoped = queries.dashboard(app, TODAY - timedelta(days=29), TODAY, "rouen-info-jeunes")
+    scoped = queries.dashboard(app, TODAY - timedelta(days=29), TODAY, "rouen_info_jeunes")
     assert scoped["figures"]["conversations"] == 2
 
 
