@@ -247,6 +247,7 @@ class TranscriptLine:
     value: str = ""
     buttons: tuple = ()
     fallback: bool = False
+    event_id: int = 0  # the tracker event's id (user messages are reviewed by it)
 
 
 def transcript(tracker: Engine, sender_id: str) -> list[TranscriptLine]:
@@ -266,6 +267,7 @@ def transcript(tracker: Engine, sender_id: str) -> list[TranscriptLine]:
                 TranscriptLine(
                     "user",
                     ts,
+                    event_id=row.id,
                     text=str(data.get("text") or ""),
                     intent=intent.get("name"),
                     confidence=intent.get("confidence"),
@@ -307,7 +309,7 @@ def transcript(tracker: Engine, sender_id: str) -> list[TranscriptLine]:
 
 
 def conversation_marks(app: Engine, sender_id: str) -> dict:
-    """Review status, tags and feedback of one conversation."""
+    """Review status, tags, feedback and intent decisions (by event id) of one conversation."""
     with app.connect() as conn:
         status = conn.execute(
             sa.select(appdb.reviews).where(appdb.reviews.c.sender_id == sender_id)
@@ -322,7 +324,15 @@ def conversation_marks(app: Engine, sender_id: str) -> dict:
             .where(appdb.feedback.c.session_id == sender_id)
             .order_by(appdb.feedback.c.created_at)
         ).all()
-    return {"review": status, "tags": [r.tag for r in tag_rows], "feedback": feedback_rows}
+        decisions = conn.execute(
+            sa.select(appdb.annotations).where(appdb.annotations.c.sender_id == sender_id)
+        ).all()
+    return {
+        "review": status,
+        "tags": [r.tag for r in tag_rows],
+        "feedback": feedback_rows,
+        "annotations": {r.event_id: r for r in decisions},
+    }
 
 
 def set_review(app: Engine, sender_id: str, status: str, reviewer: str) -> None:

@@ -415,6 +415,8 @@ async def conversation(request: web.Request) -> web.StreamResponse:
         statuses=queries.REVIEW_STATUSES,
         low=queries.LOW_CONFIDENCE,
         commune_names=labels.commune_names(),
+        intents=labels.reviewable_intents(),
+        message=request.query.get("message", ""),
     )
 
 
@@ -513,7 +515,7 @@ async def inbox(request: web.Request) -> web.StreamResponse:
 
 @require(*STAFF)
 async def annotate(request: web.Request) -> web.StreamResponse:
-    """Record the decision on one group of messages."""
+    """Record the decision on one group of messages (from the inbox or a transcript)."""
     form = await request.post()
     try:
         event_ids = [int(v) for v in str(form.get("event_ids", "")).split(",") if v.strip()]
@@ -541,7 +543,8 @@ async def annotate(request: web.Request) -> web.StreamResponse:
     await _audit(request, "annotate", intent or "hors sujet", f"{count} messages")
     what = f"« {labels.label(intent)} »" if intent else "hors sujet"
     message = f"{count} message(s) classé(s) {what}."
-    raise web.HTTPFound(f"{PREFIX}/inbox?" + urlencode({"message": message}))
+    back = _safe_next(str(form.get("next", ""))) if form.get("next") else f"{PREFIX}/inbox"
+    raise web.HTTPFound(f"{back}?" + urlencode({"message": message}))
 
 
 @require(*STAFF)

@@ -86,6 +86,50 @@ async def test_decisions_leave_the_inbox_and_export_is_valid_rasa_data(client_fo
     assert_valid_for_rasa(project_root, path)
 
 
+async def test_a_confidently_wrong_message_is_corrected_from_its_conversation(client_for):
+    """Not in the inbox (confidence 0.88), yet wrong: the transcript offers the correction."""
+    client = await client_for("staff@aom.fr")
+    page = soup(await (await client.get("/console/conversations/conv-rouen")).text())
+    line = next(
+        li
+        for li in page.select("ol.transcript li.user")
+        if "je cherche une formation en cuisine" in li.get_text()
+    )
+    form = line.select_one("form")
+    assert form["action"] == "/console/inbox/annotate"
+    data = {field["name"]: field["value"] for field in form.select("input[type=hidden]")}
+    assert data["next"] == "/console/conversations/conv-rouen"
+    corrected = await client.post(
+        "/console/inbox/annotate", data={**data, "intent": "ask_job_info", "decision": "accept"}
+    )
+    assert corrected.status == 200
+    assert corrected.url.path == "/console/conversations/conv-rouen"
+    html = await corrected.text()
+    assert texts(html, ".notice") == ["1 message(s) classé(s) « Découvrir un métier »."]
+    line = next(
+        li
+        for li in soup(html).select("ol.transcript li.user")
+        if "je cherche une formation en cuisine" in li.get_text()
+    )
+    assert line.select_one("form") is None
+    assert (
+        line.select_one(".decision")
+        .get_text(" ", strip=True)
+        .startswith("Décision : Découvrir un métier (staff@aom.fr,")
+    )
+    export = await (await client.get("/console/inbox/export.yml")).text()
+    assert "- intent: ask_job_info\n  examples: |\n    - je cherche une formation en cuisine\n" in (
+        export
+    )
+
+
+async def test_referents_get_no_correction_form(client_for):
+    client = await client_for("ref@rouen.fr")
+    page = soup(await (await client.get("/console/conversations/conv-rouen")).text())
+    assert page.select("ol.transcript li.user")
+    assert page.select("ol.transcript form") == []
+
+
 def assert_valid_for_rasa(root, review_file) -> None:
     """What `rasa data validate` checks for NLU, with Rasa's own importer and validator."""
     from rasa.shared.importers.importer import TrainingDataImporter
