@@ -33,6 +33,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_taken(host: str, port: int) -> bool:
+    """True when something already accepts connections on ``host:port``."""
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((host, port)) == 0
+
+
 def tracker_store_config(db_url: str) -> dict:
     """Rasa's SQL tracker-store endpoint config for a SQLAlchemy URL (SQLite or PostgreSQL)."""
     url = make_url(db_url)
@@ -87,6 +94,7 @@ class Service:
     command: list[str]
     health_url: str
     log_path: Path
+    port: int | None = None  # checked free before the stack starts
     process: subprocess.Popen | None = None
 
     def start(self, env: dict[str, str]) -> None:
@@ -166,6 +174,7 @@ class Stack:
                 [rasa, "run", "actions", "--actions", "actions", "--port", str(s.action_port)],
                 f"http://{s.host}:{s.action_port}/health",
                 self.log_dir / "actions.log",
+                s.action_port,
             ),
             Service(
                 "rasa",
@@ -185,6 +194,7 @@ class Stack:
                 ),
                 f"http://{s.host}:{s.rasa_port}/status",
                 self.log_dir / "rasa.log",
+                s.rasa_port,
             ),
         ]
         if self.with_web:
@@ -194,6 +204,7 @@ class Stack:
                     [sys.executable, "-m", "bot.web"],
                     f"http://{s.host}:{s.web_port}/widget.js",
                     self.log_dir / "web.log",
+                    s.web_port,
                 )
             )
         return services
@@ -202,7 +213,19 @@ class Stack:
         """Start every service and wait until each answers; raise with its log if one fails."""
         if not self.model.exists():
             raise RuntimeError(f"Aucun modèle entraîné ({self.model}) : lancez `make train`.")
-        self.services = self.build()
+        services = self.build()
+        # Otherwise the health checks would find the other process and call this one ready.
+        taken = [
+            f"{sv.port} ({sv.name})"
+            for sv in services
+            if sv.port and port_taken(self.settings.host, sv.port)
+        ]
+        if taken:
+            raise RuntimeError(
+                f"Port(s) déjà utilisé(s) : {', '.join(taken)}. Un autre Boussole tourne-t-il ? "
+                "Arrêtez-le, ou choisissez d'autres ports (RASA_PORT, ACTION_PORT, WEB_PORT)."
+            )
+        self.services = services
         env = self.env()
         for service in self.services:
             service.start(env)
