@@ -257,7 +257,9 @@ class ProfileValidation(BoussoleFormValidation, ABC):
             return self._stop(dispatcher, "situation")
         if is_refusal(text, latest_intent(tracker)):
             return {"situation": None, "declined_criteria": self._declined(tracker, "situation")}
-        dispatcher.utter_message(response="utter_situation_invalid")
+        # Said in passing ("je suis réfugié et…"): the question comes later, with its list.
+        if tracker.get_slot(REQUESTED_SLOT) == "situation":
+            dispatcher.utter_message(response="utter_situation_invalid")
         return {"situation": None}
 
     async def validate_topic(

@@ -315,6 +315,34 @@ async def test_topic_button_answers_the_topic_question(kb, domain, dispatcher):
     assert values["requested_slot"] == "commune"
 
 
+@pytest.mark.parametrize(
+    ("slots", "said", "asked"),
+    [
+        # The answer to the question, whose buttons list the situations understood.
+        (
+            {"topic": "emploi", "commune": "27375", "age": 19, "requested_slot": "situation"},
+            "Je n'ai pas bien compris ta situation : choisis dans la liste, ça m'aide à mieux "
+            "t'orienter.",
+            "situation",
+        ),
+        # Said in passing in the first question: no list was shown yet, it comes with the question.
+        ({"topic": "emploi"}, "", "commune"),
+    ],
+)
+async def test_unknown_situation(kb, domain, dispatcher, slots, said, asked):
+    values = await validate(
+        dispatcher,
+        domain,
+        slots=slots,
+        candidates={"situation": "réfugié"},
+        text="je suis réfugié et je veux travailler",
+        intent="ask_job_search",
+    )
+    assert values["situation"] is None
+    assert all_text(dispatcher, domain) == said
+    assert values["requested_slot"] == asked
+
+
 async def test_declined_situation_completes_the_form(kb, domain, dispatcher):
     values = await validate(
         dispatcher,
