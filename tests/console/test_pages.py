@@ -278,10 +278,12 @@ async def test_views_exports_and_deletions_are_audited(client_for, app_url, trac
 async def test_admin_manages_users(client_for):
     admin = await client_for("admin@aom.fr")
     csrf = await page_csrf(admin, "/console/users")
-    bad = await admin.post(
-        "/console/users",
-        data={"email": "x@y.fr", "role": "referent", "password": "short", "csrf_token": csrf},
-    )
+
+    async def add(**fields):
+        data = {"password": "a long enough password", "csrf_token": csrf, **fields}
+        return await admin.post("/console/users", data=data)
+
+    bad = await add(email="x@y.fr", role="referent", password="short")
     assert bad.status == 400 and "rattaché à un partenaire" in await bad.text()
     # Referents are attached to a partner the widget knows (knowledge/data/partners.yml).
     assert texts(await bad.text(), "select[name=partner] option") == [
@@ -289,26 +291,9 @@ async def test_admin_manages_users(client_for):
         "demo_referent",
         "rouen_info_jeunes",
     ]
-    unknown = await admin.post(
-        "/console/users",
-        data={
-            "email": "ref2@rouen.fr",
-            "role": "referent",
-            "partner": "rouen-info-jeunes",
-            "password": "a long enough password",
-            "csrf_token": csrf,
-        },
-    )
+    unknown = await add(email="ref2@rouen.fr", role="referent", partner="rouen-info-jeunes")
     assert unknown.status == 400 and "Partenaire inconnu" in await unknown.text()
-    ok = await admin.post(
-        "/console/users",
-        data={
-            "email": "new@aom.fr",
-            "role": "staff",
-            "password": "a long enough password",
-            "csrf_token": csrf,
-        },
-    )
+    ok = await add(email="new@aom.fr", role="staff")
     assert "Compte créé : new@aom.fr." in await ok.text()
     gone = await admin.post(
         "/console/users/delete", data={"email": "new@aom.fr", "csrf_token": csrf}
