@@ -191,3 +191,29 @@ def soup(html: str) -> BeautifulSoup:
 
 def texts(html: str, selector: str) -> list[str]:
     return [re.sub(r"\s+", " ", el.get_text(" ", strip=True)) for el in soup(html).select(selector)]
+
+
+def assert_valid_for_rasa(root: Path, review_file: Path) -> list[tuple[str, str]]:
+    """What `rasa data validate` checks for NLU, with Rasa's own importer and validator.
+
+    ``review_file`` lies in ``root/data``; returns its (intent, text) examples after checking
+    that the importer `rasa train` uses reads each of them, under that intent only.
+    """
+    from rasa.shared.importers.importer import TrainingDataImporter
+    from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.validator import Validator
+
+    exported = [
+        (m.get("intent"), m.get("text")) for m in load_data(str(review_file)).intent_examples
+    ]
+    importer = TrainingDataImporter.load_from_dict(
+        domain_path=str(root / "domain"), training_data_paths=[str(root / "data")]
+    )
+    validator = Validator.from_importer(importer)
+    assert validator.verify_intents(ignore_warnings=False)
+    assert validator.verify_example_repetition_in_intents(ignore_warnings=False)
+    labelled: dict[str, set] = {}
+    for example in validator.intents.intent_examples:
+        labelled.setdefault(example.get("text"), set()).add(example.get("intent"))
+    assert all(labelled.get(text) == {intent} for intent, text in exported)
+    return exported

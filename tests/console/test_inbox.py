@@ -9,7 +9,7 @@ import pytest
 from bot.console.indexer import PARIS
 from bot.console.nlu_export import build_yaml, existing_examples
 from bot.settings import PROJECT_ROOT
-from tests.console.conftest import page_csrf, soup, texts
+from tests.console.conftest import assert_valid_for_rasa, page_csrf, soup, texts
 
 
 def groups(html: str) -> list[tuple[str, str]]:
@@ -128,26 +128,6 @@ async def test_referents_get_no_correction_form(client_for):
     page = soup(await (await client.get("/console/conversations/conv-rouen")).text())
     assert page.select("ol.transcript li.user")
     assert page.select("ol.transcript form") == []
-
-
-def assert_valid_for_rasa(root, review_file) -> None:
-    """What `rasa data validate` checks for NLU, with Rasa's own importer and validator."""
-    from rasa.shared.importers.importer import TrainingDataImporter
-    from rasa.shared.nlu.training_data.loading import load_data
-    from rasa.validator import Validator
-
-    exported = load_data(str(review_file))
-    importer = TrainingDataImporter.load_from_dict(
-        domain_path=str(root / "domain"), training_data_paths=[str(root / "data")]
-    )
-    validator = Validator.from_importer(importer)
-    domain_intents = set(validator.domain.intents)
-    assert {m.get("intent") for m in exported.intent_examples} <= domain_intents
-    ours = {m.get("text") for m in exported.intent_examples}
-    labelled: dict[str, set] = {}
-    for example in validator.intents.intent_examples:
-        labelled.setdefault(example.get("text"), set()).add(example.get("intent"))
-    assert all(len(labelled[text]) == 1 for text in ours)
 
 
 def test_export_skips_examples_already_in_the_training_data():
