@@ -7,12 +7,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import BoussoleAction
 from actions.render import button, contact_entry, contact_entry_text, parcours_metiers_text
+from actions.understanding import latest_intent
 
 DISTRESS_CONTACTS = ("distress_3114", "distress_119", "distress_3018", "fil_sante_jeunes")
 INTENT_LABELS = Path(__file__).resolve().parent.parent / "data" / "intent_labels.csv"
@@ -65,7 +66,8 @@ class ActionBoussoleFallback(BoussoleAction):
     """Low confidence: first the likely topics as buttons; then a human line and a local search.
 
     "Je ne suis pas sûr de comprendre" is said at most once in a row: a second unclear message
-    gets the Parcours Métiers line and the contact search instead.
+    gets the Parcours Métiers line and the contact search instead. It is also Rasa's core fallback
+    (config.yml), when no policy is sure of what follows a message it understood.
     """
 
     def name(self) -> str:
@@ -83,7 +85,7 @@ class ActionBoussoleFallback(BoussoleAction):
                     button("Parler à quelqu'un", "/request_human"),
                 ],
             )
-            return []
+            return self._forget_unless_unclear(tracker)
         labels = intent_labels()
         ranking = tracker.latest_message.get("intent_ranking") or []
         likely = [
@@ -94,7 +96,15 @@ class ActionBoussoleFallback(BoussoleAction):
         buttons = [button(labels[name], f"/{name}") for name in likely]
         buttons.append(button(labels["find_local_contact"], "/find_local_contact"))
         dispatcher.utter_message(response="utter_fallback_topics", buttons=buttons)
-        return []
+        return self._forget_unless_unclear(tracker)
+
+    @staticmethod
+    def _forget_unless_unclear(tracker: Tracker) -> list[EventType]:
+        """As the core fallback, forget the message (as Rasa's own fallback does): otherwise Rasa
+        predicts again after this answer, and falls back again, up to ten answers in a row."""
+        if latest_intent(tracker) == "nlu_fallback":
+            return []  # the rule "Message peu clair" goes on
+        return [UserUtteranceReverted()]
 
     @staticmethod
     def _second_in_a_row(tracker: Tracker) -> bool:

@@ -123,7 +123,7 @@ RANKING = [
 
 async def test_first_fallback_offers_the_likely_topics(kb, domain, dispatcher):
     tracker = make_tracker(text="bla bla formation sous", intent="nlu_fallback", ranking=RANKING)
-    await ActionBoussoleFallback().run(dispatcher, tracker, domain)
+    assert await ActionBoussoleFallback().run(dispatcher, tracker, domain) == []
     (message,) = shown(dispatcher, domain)
     assert "pas sûr d'avoir bien compris" in message.text
     assert message.titles == [
@@ -146,6 +146,17 @@ async def test_second_fallback_in_a_row_never_says_it_again(kb, domain, dispatch
     assert "compris" not in message.text
     assert "0 800 05 00 00" in message.text
     assert "/find_local_contact" in [b["payload"] for b in message.buttons]
+
+
+async def test_as_the_core_fallback_the_message_is_forgotten(kb, domain, dispatcher):
+    # Understood ("azerty qsdf" taken for a yes, 0.86) but no policy knew what should follow.
+    ranking = [{"name": "affirm", "confidence": 0.86}, {"name": "ask_training", "confidence": 0.1}]
+    tracker = make_tracker(text="azerty qsdf", intent="affirm", ranking=ranking)
+    events = await ActionBoussoleFallback().run(dispatcher, tracker, domain)
+    assert events == [{"event": "rewind", "timestamp": None}]  # else Rasa falls back again
+    (message,) = shown(dispatcher, domain)
+    assert "pas sûr d'avoir bien compris" in message.text
+    assert message.titles == ["Se former", "Qui contacter près de chez moi"]
 
 
 # --- session start ---------------------------------------------------------------------------

@@ -1,10 +1,11 @@
-"""The action server registers exactly the actions our domain file declares, nothing abstract."""
+"""The action server registers the actions the domain declares; the core fallback is ours."""
 
 from __future__ import annotations
 
 import yaml
 from rasa_sdk.executor import ActionExecutor
 
+from actions.safety import FALLBACK_ACTION
 from bot.settings import PROJECT_ROOT
 
 
@@ -13,3 +14,11 @@ def test_action_server_registers_the_declared_actions():
     executor = ActionExecutor()
     executor.register_package("actions")
     assert set(executor.actions) == set(declared["actions"])
+
+
+def test_when_no_policy_is_sure_the_bot_answers_with_our_fallback():
+    # Rasa's default (action_default_fallback) utters utter_default, which the domain lacks:
+    # the person got no answer at all ("azerty qsdf" after an unclear message, in the e2e test).
+    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text("utf-8"))
+    rule_policy = next(p for p in config["policies"] if p["name"] == "RulePolicy")
+    assert rule_policy["core_fallback_action_name"] == FALLBACK_ACTION
