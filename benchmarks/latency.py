@@ -47,6 +47,7 @@ class Measures:
     load_s: float
     rss_mb: float
     runs: list[LoadResult]
+    cpu_ms: float  # Rasa's CPU time per sequential turn: steadier than latency on a busy machine
 
 
 def _first_answer(url: str, text: str, timeout: float = 300) -> float:
@@ -76,10 +77,26 @@ def _rss_mb(pid: int) -> float:
     return total / 2**20
 
 
-async def _rest_runs(url: str, conversations: list[list[str]], label: str) -> list[LoadResult]:
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds used so far by a process and its children."""
+    proc = psutil.Process(pid)
+    total = 0.0
+    for p in (proc, *proc.children(recursive=True)):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = p.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+async def _rest_runs(
+    url: str, conversations: list[list[str]], label: str, pid: int
+) -> tuple[list[LoadResult], float]:
+    """Sequential and 10-user runs, and the server's CPU milliseconds per sequential turn."""
+    before = _cpu_s(pid)
     sequential = await replay(url, conversations, 1, label, rounds=3)
+    cpu_ms = (_cpu_s(pid) - before) * 1000 / max(1, len(sequential.latencies_ms))
     concurrent = await replay(url, conversations, 10, label, rounds=5)
-    return [sequential, concurrent]
+    return [sequential, concurrent], cpu_ms
 
 
 def measure_boussole() -> tuple[Measures, LoadResult]:
@@ -91,13 +108,15 @@ def measure_boussole() -> tuple[Measures, LoadResult]:
     try:
         rest = f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook"
         load_s = _first_answer(rest, "bonjour") - started
-        runs = asyncio.run(_rest_runs(rest, BOUSSOLE_CONVERSATIONS, "Boussole REST"))
         rasa = next(s for s in stack.services if s.name == "rasa")
+        runs, cpu_ms = asyncio.run(
+            _rest_runs(rest, BOUSSOLE_CONVERSATIONS, "Boussole REST", rasa.process.pid)
+        )
         rss = _rss_mb(rasa.process.pid)
         actions = asyncio.run(_action_latency(settings))
     finally:
         stack.stop()
-    return Measures("Boussole", None, load_s, rss, runs), actions
+    return Measures("Boussole", None, load_s, rss, runs, cpu_ms), actions
 
 
 async def _action_latency(settings) -> LoadResult:
@@ -174,23 +193,28 @@ def measure_stock() -> Measures:
     try:
         rest = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
         load_s = _first_answer(rest, "hello") - started
-        runs = asyncio.run(_rest_runs(rest, STOCK_CONVERSATIONS, "rasa init REST"))
+        runs, cpu_ms = asyncio.run(
+            _rest_runs(rest, STOCK_CONVERSATIONS, "rasa init REST", service.process.pid)
+        )
         rss = _rss_mb(service.process.pid)
     finally:
         service.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-    return Measures("rasa init", train_s, load_s, rss, runs)
+    return Measures("rasa init", train_s, load_s, rss, runs, cpu_ms)
 
 
 def main() -> int:
     print("## Rasa latency: Boussole vs the stock `rasa init` assistant (same run, same machine)")
     boussole, actions = measure_boussole()
     stock = measure_stock()
-    print("\n| assistant | training s | load s (start → 1st answer) | Rasa RSS MiB |")
-    print("|---|---|---|---|")
+    print(
+        "\n| assistant | training s | load s (start → 1st answer) | Rasa RSS MiB "
+        "| Rasa CPU ms per turn |"
+    )
+    print("|---|---|---|---|---|")
     for m in (boussole, stock):
         train = f"{m.train_s:.0f}" if m.train_s is not None else "see `make train`"
-        print(f"| {m.name} | {train} | {m.load_s:.1f} | {m.rss_mb:.0f} |")
+        print(f"| {m.name} | {train} | {m.load_s:.1f} | {m.rss_mb:.0f} | {m.cpu_ms:.1f} |")
     print("\n" + TABLE_HEADER)
     for run in boussole.runs + stock.runs + [actions]:
         print(run.row())
