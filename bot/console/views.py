@@ -18,7 +18,7 @@ from bot import appdb
 from bot.console import CONSOLE, PREFIX, Console, auth, charts, labels, queries, retention
 from bot.console.indexer import PARIS, sync_index
 from bot.console.nlu_export import build_yaml, existing_examples, review_path, write_review_file
-from bot.web.proxies import parse_networks, request_address
+from bot.web.proxies import parse_networks, request_address, request_is_https
 
 log = logging.getLogger(__name__)
 
@@ -127,13 +127,16 @@ async def ensure_index(console: Console) -> None:
             console.index_verified_at = time.monotonic()
 
 
+def _proxies(request: web.Request):
+    return parse_networks(_console(request).settings.trusted_proxies)
+
+
 def _client_ip(request: web.Request) -> str:
-    proxies = parse_networks(_console(request).settings.trusted_proxies)
-    return request_address(request, proxies)
+    return request_address(request, _proxies(request))
 
 
 def _is_https(request: web.Request) -> bool:
-    return request.secure or request.headers.get("X-Forwarded-Proto", "") == "https"
+    return request_is_https(request, _proxies(request))
 
 
 def _set_cookie(

@@ -5,7 +5,8 @@ be one limit for everybody; but ``X-Forwarded-For`` is written by whoever sends 
 believing it from anyone would let anybody pick the address they are counted under. The header is
 therefore read only when the request comes from a declared proxy, from the right (the entry the
 nearest proxy added) to the left, skipping declared proxies: the first other address is the
-client's. With no proxy declared (the default), the header is ignored.
+client's. With no proxy declared (the default), the header is ignored. ``X-Forwarded-Proto`` (was
+the client's connection HTTPS?) is believed on the same terms.
 """
 
 from __future__ import annotations
@@ -64,3 +65,11 @@ def request_address(request: web.Request, proxies: Sequence[Network]) -> str:
     """:func:`client_address` of an aiohttp request."""
     forwarded_for = ",".join(request.headers.getall("X-Forwarded-For", ()))
     return client_address(request.remote, forwarded_for, proxies)
+
+
+def request_is_https(request: web.Request, proxies: Sequence[Network]) -> bool:
+    """Whether the client's connection is HTTPS: ours, or a declared proxy's word for it."""
+    if request.secure:
+        return True
+    forwarded = request.headers.get("X-Forwarded-Proto", "")
+    return forwarded == "https" and _trusted(request.remote or "", proxies)

@@ -141,12 +141,24 @@ def app_url(accounts_file, tmp_path) -> str:
 
 
 @pytest.fixture
-def console_app(tracker_url, app_url, project_root):
+def make_console_app(tracker_url, app_url, project_root):
+    """``make_console_app(**settings)``: the console app below, with some settings changed."""
+
+    def make(**overrides) -> web.Application:
+        settings = replace(
+            load_settings({}), tracker_db_url=tracker_url, app_db_url=app_url, **overrides
+        )
+        app = web.Application()
+        setup_console(app, settings, project_root=project_root)
+        return app
+
+    return make
+
+
+@pytest.fixture
+def console_app(make_console_app):
     """A bare aiohttp app with the console mounted on the sample data, and three accounts."""
-    settings = replace(load_settings({}), tracker_db_url=tracker_url, app_db_url=app_url)
-    app = web.Application()
-    setup_console(app, settings, project_root=project_root)
-    return app
+    return make_console_app()
 
 
 def csrf_of(html: str) -> str:

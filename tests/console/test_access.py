@@ -100,8 +100,14 @@ async def test_login_sets_a_strict_httponly_cookie_and_logout_ends_the_session(
     assert again.status == 302
 
 
-async def test_cookie_is_secure_behind_https(aiohttp_client, console_app):
-    client = await aiohttp_client(console_app)
+@pytest.mark.parametrize(
+    ("trusted_proxies", "secure"),
+    [("127.0.0.1", True), ("", False)],  # the header counts only from a declared proxy
+)
+async def test_cookie_is_secure_behind_https(
+    aiohttp_client, make_console_app, trusted_proxies, secure
+):
+    client = await aiohttp_client(make_console_app(trusted_proxies=trusted_proxies))
     page = await client.get("/console/login")
     token = csrf_of(await page.text())
     response = await client.post(
@@ -113,7 +119,7 @@ async def test_cookie_is_secure_behind_https(aiohttp_client, console_app):
     cookie = next(
         h for h in response.headers.getall("Set-Cookie") if h.startswith("boussole_console=")
     )
-    assert "Secure" in cookie
+    assert ("Secure" in cookie) is secure
 
 
 async def test_wrong_password_is_refused_in_french(client_for):

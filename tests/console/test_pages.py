@@ -197,7 +197,7 @@ async def test_dashboard_figures_and_tables(client_for, app_url):
     assert figure["fig-fallback"] == "25 %"
     assert figure["fig-human"] == "1"
     assert figure["fig-distress"] == "1"
-    assert figure["fig-feedback"].startswith("75 %")
+    assert figure["fig-feedback"] == "75 % (3 positifs, 1 négatif)"
     assert len(page.select("svg.chart")) == 2
     assert page.select("svg.chart rect")
     intents = texts(html, "#table-intentions tbody tr")
