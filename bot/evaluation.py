@@ -4,6 +4,8 @@ For the project's ``config.yml`` and the ``rasa init`` baseline (``bot/eval_conf
 it trains an NLU model on ``data/`` (including ``data/nlu/generated/`` when it exists), tests it on
 ``tests/nlu/`` (never used for training), prints a side-by-side table and writes a report with the
 confusion matrices under ``results/eval/``. The exit code says whether the target is met.
+Tuning decisions are taken on the development set (``--test-data tests/nlu_dev``), kept apart
+from both; the held-out set confirms them.
 
 Rasa runs in subprocesses: each model trains in a fresh interpreter, so one configuration's
 TensorFlow state cannot leak into the other's timing, and a crash is reported instead of

@@ -18,6 +18,8 @@ from knowledge.sources import SITUATIONS
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Only the hand-written files: data/nlu/generated/ is written by `nlu sync` from knowledge/.
 TRAIN_DIR = PROJECT_ROOT / "data" / "nlu"
+# Development set used to tune the pipeline, so that the held-out set only confirms.
+DEV_DATA = PROJECT_ROOT / "tests" / "nlu_dev"
 CHIT_CHAT = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge"}
 
 
@@ -65,6 +67,11 @@ def test_every_intent_is_in_the_held_out_set(held_out, intents) -> None:
 
 def test_no_held_out_sentence_is_in_the_training_data() -> None:
     assert leaked_sentences() == []
+
+
+def test_the_dev_set_is_apart_from_the_training_data_and_the_held_out_set() -> None:
+    assert leaked_sentences(test_path=DEV_DATA) == []
+    assert leaked_sentences(train_path=TEST_DATA, test_path=DEV_DATA) == []
 
 
 def test_leak_detection_ignores_case_accents_and_punctuation() -> None:
