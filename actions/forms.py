@@ -107,11 +107,9 @@ class ProfileValidation(BoussoleFormValidation, ABC):
         if not answers_question(tracker, slot):
             return {}
         entities = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
-        if slot in entities:
-            return {}
-        if entities & (set(PERSON_SLOTS) - {slot}):
-            # "19 ans" to "dans quelle commune ?": another criterion, kept from its entity; the
-            # form asks its question again instead of reading "19 ans" as a commune.
+        if entities & {slot, *PERSON_SLOTS}:
+            # The answer carries an entity: this slot's, filled from it, or another criterion's
+            # ("19 ans" to "dans quelle commune ?"), kept from it while the form asks again.
             return {}
         text = latest_text(tracker)
         if latest_intent(tracker) == "deny" and slot not in SKIPPABLE:
