@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from bot import appdb
 from bot.settings import PROJECT_ROOT, Settings, load_settings
+from bot.web.proxies import Network, parse_networks
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,11 @@ class Console:
     tracker_engine: Engine | None = None  # read-only
     index_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     index_verified_at: float = 0.0
+    # TRUSTED_PROXIES, parsed once (client address and HTTPS behind a reverse proxy)
+    proxies: tuple[Network, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.proxies = parse_networks(self.settings.trusted_proxies)
 
     def tracker_writer(self) -> Engine:
         """A writable engine on the tracker store, for retention deletions only."""

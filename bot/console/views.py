@@ -18,7 +18,7 @@ from bot import appdb
 from bot.console import CONSOLE, PREFIX, Console, auth, charts, labels, queries, retention
 from bot.console.indexer import PARIS, sync_index
 from bot.console.nlu_export import build_yaml, existing_examples, review_path, write_review_file
-from bot.web.proxies import parse_networks, request_address, request_is_https
+from bot.web.proxies import request_address, request_is_https
 
 log = logging.getLogger(__name__)
 
@@ -127,16 +127,12 @@ async def ensure_index(console: Console) -> None:
             console.index_verified_at = time.monotonic()
 
 
-def _proxies(request: web.Request):
-    return parse_networks(_console(request).settings.trusted_proxies)
-
-
 def _client_ip(request: web.Request) -> str:
-    return request_address(request, _proxies(request))
+    return request_address(request, _console(request).proxies)
 
 
 def _is_https(request: web.Request) -> bool:
-    return request_is_https(request, _proxies(request))
+    return request_is_https(request, _console(request).proxies)
 
 
 def _set_cookie(
