@@ -30,6 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
+from bot.training import input_files, update_digest
 
 DEFAULT_CONFIG = PROJECT_ROOT / "config.yml"
 BASELINE_CONFIG = PROJECT_ROOT / "bot" / "eval_configs" / "baseline.yml"
@@ -109,11 +110,8 @@ def inputs_fingerprint(config: Path, train_data: Path, test_data: Path) -> str:
     digest.update(config.read_bytes())
     for folder in (train_data, test_data, PROJECT_ROOT / "bot" / "nlu"):
         digest.update(b"\0folder")
-        for path in sorted(folder.rglob("*")):
-            if path.suffix in {".yml", ".yaml", ".py"}:
-                # relative names: the same data copied elsewhere has the same fingerprint
-                digest.update(str(path.relative_to(folder)).encode())
-                digest.update(path.read_bytes())
+        # relative names: the same data copied elsewhere has the same fingerprint
+        update_digest(digest, input_files(folder), folder)
     return digest.hexdigest()
 
 

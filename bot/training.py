@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -44,31 +45,33 @@ def rasa_env() -> dict[str, str]:
     return env
 
 
-def _files(paths: Iterable[str]) -> list[Path]:
-    found: list[Path] = []
-    for rel in paths:
-        path = PROJECT_ROOT / rel
-        if path.is_file():
-            found.append(path)
-        elif path.is_dir():
-            found.extend(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and "__pycache__" not in p.parts
-                and p.suffix in {".yml", ".yaml", ".py", ".txt", ".csv"}
-            )
-    return sorted(found)
+def input_files(path: Path) -> list[Path]:
+    """``path`` itself, or the data and code files under it, sorted."""
+    if path.is_file():
+        return [path]
+    return sorted(
+        p
+        for p in path.rglob("*")
+        if p.is_file()
+        and "__pycache__" not in p.parts
+        and p.suffix in {".yml", ".yaml", ".py", ".txt", ".csv"}
+    )
+
+
+def update_digest(digest: Any, files: Iterable[Path], root: Path) -> None:
+    """Add each file's path relative to ``root`` and its content to ``digest``."""
+    for path in files:
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
 
 
 def fingerprint() -> str:
     """SHA-256 over the relative path and content of every training input."""
     digest = hashlib.sha256()
-    for path in _files(FINGERPRINT_INPUTS):
-        digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
+    files = sorted(f for rel in FINGERPRINT_INPUTS for f in input_files(PROJECT_ROOT / rel))
+    update_digest(digest, files, PROJECT_ROOT)
     return digest.hexdigest()
 
 
