@@ -67,25 +67,24 @@ def _first_answer(url: str, text: str, timeout: float = 300) -> float:
     raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
 
 
-def _rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, in MiB."""
+def _tree_sum(pid: int, measure) -> float:
+    """``measure(process)`` summed over a process and its children (those still running)."""
     proc = psutil.Process(pid)
-    total = proc.memory_info().rss
+    total = measure(proc)
     for child in proc.children(recursive=True):
         with contextlib.suppress(psutil.NoSuchProcess):
-            total += child.memory_info().rss
-    return total / 2**20
+            total += measure(child)
+    return total
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MiB."""
+    return _tree_sum(pid, lambda p: p.memory_info().rss) / 2**20
 
 
 def _cpu_s(pid: int) -> float:
     """User + system CPU seconds used so far by a process and its children."""
-    proc = psutil.Process(pid)
-    total = 0.0
-    for p in (proc, *proc.children(recursive=True)):
-        with contextlib.suppress(psutil.NoSuchProcess):
-            times = p.cpu_times()
-            total += times.user + times.system
-    return total
+    return _tree_sum(pid, lambda p: sum(p.cpu_times()[:2]))
 
 
 async def _rest_runs(
