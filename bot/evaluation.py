@@ -5,7 +5,9 @@ it trains an NLU model on ``data/`` (including ``data/nlu/generated/`` when it e
 ``tests/nlu/`` (never used for training), prints a side-by-side table and writes a report with the
 confusion matrices under ``results/eval/``. The exit code says whether the target is met.
 Tuning decisions are taken on the development set (``--test-data tests/nlu_dev``), kept apart
-from both; the held-out set confirms them.
+from both, and by cross-validation on the training data (``--folds 5``: Rasa trains on four fifths
+of ``data/`` and tests on the fifth left out, five times; report under ``results/eval-cv/``, no
+target is judged there); the held-out set confirms them.
 
 Rasa runs in subprocesses: each model trains in a fresh interpreter, so one configuration's
 TensorFlow state cannot leak into the other's timing, and a crash is reported instead of
@@ -38,6 +40,7 @@ TRAIN_DATA = PROJECT_ROOT / "data"
 TEST_DATA = PROJECT_ROOT / "tests" / "nlu"
 DOMAIN = PROJECT_ROOT / "domain"
 RESULTS_DIR = PROJECT_ROOT / "results" / "eval"
+CV_RESULTS_DIR = PROJECT_ROOT / "results" / "eval-cv"
 
 # Targets of issue 2 on the held-out set; the candidate must also beat the baseline.
 TARGET_ACCURACY = 0.95
@@ -100,15 +103,18 @@ def leaked_sentences(train_path: Path = TRAIN_DATA, test_path: Path = TEST_DATA)
     return [text for text, _ in load_examples(test_path) if sentence_key(text) in train_keys]
 
 
-def inputs_fingerprint(config: Path, train_data: Path, test_data: Path) -> str:
+def inputs_fingerprint(config: Path, train_data: Path, test_data: Path, folds: int = 0) -> str:
     """Hash of everything a configuration's figures depend on: the config file, the training
-    and test files, Boussole's custom NLU components and the Rasa version.
+    and test files (only the training files under cross-validation), Boussole's custom NLU
+    components, the number of folds and the Rasa version.
     """
     import rasa
 
     digest = hashlib.sha256(rasa.__version__.encode())
     digest.update(config.read_bytes())
-    for folder in (train_data, test_data, PROJECT_ROOT / "bot" / "nlu"):
+    digest.update(f"\0folds={folds}".encode())
+    folders = (train_data, PROJECT_ROOT / "bot" / "nlu")
+    for folder in folders if folds else (train_data, test_data, *folders[1:]):
         digest.update(b"\0folder")
         # relative names: the same data copied elsewhere has the same fingerprint
         update_digest(digest, input_files(folder), folder)
@@ -133,6 +139,9 @@ def _rasa_env() -> dict[str, str]:
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    # No component reused from Rasa's training cache (.rasa/cache): training times are real,
+    # and every figure comes from a model trained in this run.
+    env.setdefault("RASA_MAX_CACHE_SIZE", "0")
     return env
 
 
@@ -216,29 +225,26 @@ def _f1(report: dict | None, average: str) -> float | None:
     return float(report[average]["f1-score"])
 
 
-def evaluate_config(
+def _data_args(nlu: Path) -> list[str]:
+    return ["--nlu", str(nlu), "--domain", str(DOMAIN)]
+
+
+def _report_args(out_dir: Path) -> list[str]:
+    return ["--successes", "--out", str(out_dir)]
+
+
+def _train_and_test(
     name: str, config: Path, out_dir: Path, work_dir: Path, train_data: Path, test_data: Path
-) -> ConfigResult:
-    """Train an NLU model for ``config`` on ``train_data`` and test it on ``test_data``."""
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
+) -> float:
+    """Train an NLU model for ``config`` on ``train_data``, test it on ``test_data`` (reports in
+    ``out_dir``); return the training time.
+    """
     model_dir = work_dir / name
     print(f"[{name}] entraînement de {_display(config)}…", flush=True)
     train_seconds = _run_rasa(
         [
-            "train",
-            "nlu",
-            "--config",
-            str(config),
-            "--nlu",
-            str(train_data),
-            "--domain",
-            str(DOMAIN),
-            "--out",
-            str(model_dir),
-            "--fixed-model-name",
-            name,
+            *("train", "nlu", "--config", str(config), *_data_args(train_data)),
+            *("--out", str(model_dir), "--fixed-model-name", name),
         ],
         out_dir / "train.log",
     )
@@ -247,21 +253,48 @@ def evaluate_config(
         raise EvaluationError(f"[{name}] aucun modèle produit ; voir {out_dir / 'train.log'}")
     print(f"[{name}] entraîné en {train_seconds:.0f} s ; test sur {test_data.name}/…", flush=True)
     _run_rasa(
+        ["test", "nlu", "--model", str(model), *_data_args(test_data), *_report_args(out_dir)],
+        out_dir / "test.log",
+    )
+    return train_seconds
+
+
+def _cross_validate(name: str, config: Path, out_dir: Path, train_data: Path, folds: int) -> float:
+    """Rasa's cross-validation of ``config`` on ``train_data``: the reports in ``out_dir`` hold
+    the predictions for each example made by the model that did not see it. Return the time of
+    the whole run (all folds' trainings and tests).
+    """
+    print(f"[{name}] validation croisée en {folds} plis de {_display(config)}…", flush=True)
+    seconds = _run_rasa(
         [
-            "test",
-            "nlu",
-            "--model",
-            str(model),
-            "--nlu",
-            str(test_data),
-            "--domain",
-            str(DOMAIN),
-            "--successes",
-            "--out",
-            str(out_dir),
+            *("test", "nlu", "--config", str(config), *_data_args(train_data)),
+            *("--cross-validation", "--folds", str(folds), *_report_args(out_dir)),
         ],
         out_dir / "test.log",
     )
+    print(f"[{name}] validation croisée terminée en {seconds:.0f} s", flush=True)
+    return seconds
+
+
+def evaluate_config(
+    name: str,
+    config: Path,
+    out_dir: Path,
+    work_dir: Path,
+    train_data: Path,
+    test_data: Path,
+    folds: int = 0,
+) -> ConfigResult:
+    """Train an NLU model for ``config`` on ``train_data`` and test it on ``test_data``, or
+    cross-validate it on ``train_data`` in ``folds`` folds.
+    """
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    if folds:
+        train_seconds = _cross_validate(name, config, out_dir, train_data, folds)
+    else:
+        train_seconds = _train_and_test(name, config, out_dir, work_dir, train_data, test_data)
     intent_path = out_dir / "intent_report.json"
     if not intent_path.exists():
         raise EvaluationError(f"[{name}] rapport d'intentions absent ; voir {out_dir / 'test.log'}")
@@ -342,32 +375,53 @@ def _weakest_intents(result: ConfigResult, count: int = 8) -> str:
 
 
 def write_report(
-    results: list[ConfigResult], failures: list[str], out_dir: Path, generated: bool
+    results: list[ConfigResult],
+    failures: list[str],
+    out_dir: Path,
+    generated: bool,
+    folds: int = 0,
 ) -> tuple[Path, Path]:
-    """Write ``report.json`` and ``report.md`` in ``out_dir``; return both paths."""
+    """Write ``report.json`` and ``report.md`` in ``out_dir``; return both paths.
+
+    Under cross-validation (``folds``) no target is judged: the targets are the held-out set's.
+    """
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    tested_on = f"validation croisée en {folds} plis sur data/" if folds else "tests/nlu/"
     payload = {
         "generated_at": stamp,
         "train_data": "data/" + (" (avec data/nlu/generated/)" if generated else ""),
-        "test_data": "tests/nlu/",
+        "test_data": tested_on,
         "targets": {"accuracy": TARGET_ACCURACY, "macro_f1": TARGET_MACRO_F1},
-        "target_met": not failures,
+        "target_met": None if folds else not failures,
         "failures": failures,
         "configs": [asdict(r) for r in results],
     }
     json_path = out_dir / "report.json"
     json_path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     verdict = "atteint" if not failures else "manqué : " + " ; ".join(failures)
+    if folds:
+        what = (
+            f"Validation croisée en {folds} plis sur `{payload['train_data']}` : chaque exemple "
+            "est classé par le modèle entraîné sans lui."
+        )
+        judged = "Objectifs non jugés ici : ils portent sur le jeu tenu à part (`make eval`)."
+    else:
+        what = (
+            f"Entraînement sur `{payload['train_data']}`, test sur `tests/nlu/` "
+            "(jeu tenu à part, jamais utilisé pour l'entraînement)."
+        )
+        judged = (
+            f"Objectif (exactitude ≥ {TARGET_ACCURACY}, F1 macro ≥ {TARGET_MACRO_F1}, "
+            f"meilleur que la référence) : **{verdict}**."
+        )
     parts = [
         "# Évaluation NLU de Boussole",
         "",
-        f"Généré le {stamp}. Entraînement sur `{payload['train_data']}`, test sur `tests/nlu/` "
-        "(jeu tenu à part, jamais utilisé pour l'entraînement).",
+        f"Généré le {stamp}. {what}",
         "",
         format_table(results),
         "",
-        f"Objectif (exactitude ≥ {TARGET_ACCURACY}, F1 macro ≥ {TARGET_MACRO_F1}, "
-        f"meilleur que la référence) : **{verdict}**.",
+        judged,
         "",
     ]
     for r in results:
@@ -396,9 +450,13 @@ def write_report(
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``python -m bot eval``."""
+    folds = int(args.folds or 0)
+    if folds == 1 or folds < 0:
+        print("--folds : au moins 2 plis", file=sys.stderr)
+        return 2
     test_data = Path(args.test_data).resolve()
     train_data = Path(args.train_data).resolve()
-    out_dir = Path(args.out).resolve()
+    out_dir = Path(args.out or (CV_RESULTS_DIR if folds else RESULTS_DIR)).resolve()
     configs = [("boussole", Path(args.config).resolve())]
     if not args.no_baseline:
         configs.append(("baseline", Path(args.baseline).resolve()))
@@ -407,11 +465,14 @@ def run(args: argparse.Namespace) -> int:
         if not path.is_file():
             print(f"Configuration introuvable : {path}", file=sys.stderr)
             return 2
-    for path, what in ((train_data, "données d'entraînement"), (test_data, "jeu de test")):
+    inputs = [(train_data, "données d'entraînement")]
+    if not folds:
+        inputs.append((test_data, "jeu de test"))
+    for path, what in inputs:
         if not path.is_dir() or not any(path.rglob("*.yml")):
             print(f"{what.capitalize()} introuvables dans {path}", file=sys.stderr)
             return 2
-    leaks = leaked_sentences(train_data, test_data)
+    leaks = [] if folds else leaked_sentences(train_data, test_data)
     if leaks:
         print(
             f"{len(leaks)} phrase(s) du jeu de test figurent aussi dans l'entraînement, "
@@ -428,14 +489,14 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="boussole-eval-") as work:
         try:
             for name, path in configs:
-                fingerprint = inputs_fingerprint(path, train_data, test_data)
+                fingerprint = inputs_fingerprint(path, train_data, test_data, folds)
                 old = previous.get(name)
                 if old is not None and old.fingerprint == fingerprint:
                     print(f"[{name}] données et configuration inchangées : résultats réutilisés")
                     results.append(old)
                     continue
                 result = evaluate_config(
-                    name, path, out_dir / name, Path(work), train_data, test_data
+                    name, path, out_dir / name, Path(work), train_data, test_data, folds
                 )
                 results.append(replace(result, fingerprint=fingerprint))
         except EvaluationError as exc:
@@ -443,11 +504,14 @@ def run(args: argparse.Namespace) -> int:
             return 2
     baseline = next((r for r in results if r.name == "baseline"), None)
     failures = target_failures(results[0], baseline)
-    json_path, md_path = write_report(results, failures, out_dir, generated)
+    json_path, md_path = write_report(results, failures, out_dir, generated, folds)
     print()
     print(format_table(results))
     print()
     print(f"Rapport : {_display(md_path)} et {json_path.name}")
+    if folds:
+        print("Validation croisée : objectifs non jugés (ils portent sur le jeu tenu à part).")
+        return 0
     if failures:
         print("Objectif manqué : " + " ; ".join(failures), file=sys.stderr)
         return 1
@@ -478,5 +542,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--train-data", default=str(TRAIN_DATA), help="données d'entraînement")
     parser.add_argument("--test-data", default=str(TEST_DATA), help="jeu de test tenu à part")
-    parser.add_argument("--out", default=str(RESULTS_DIR), help="dossier du rapport")
+    parser.add_argument(
+        "--folds",
+        type=int,
+        default=0,
+        help="validation croisée sur les données d'entraînement en N plis au lieu du jeu tenu à "
+        "part (rapport dans results/eval-cv/)",
+    )
+    parser.add_argument(
+        "--out", default=None, help="dossier du rapport (results/eval/ ou results/eval-cv/)"
+    )
     parser.set_defaults(func=run)

@@ -183,3 +183,62 @@ def test_reuse_skips_training_when_nothing_changed(tmp_path: Path, capsys) -> No
     rewritten = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert rewritten["target_met"] is True
     assert rewritten["configs"][0]["intent_accuracy"] == 0.97
+
+
+def test_cross_validation_report_judges_no_target(tmp_path: Path) -> None:
+    results = [_result("boussole", 0.82, 0.83)]
+    json_path, md_path = write_report(results, ["exactitude"], tmp_path, False, folds=5)
+    payload = json.loads(json_path.read_text(encoding="utf-8"))
+    assert payload["target_met"] is None
+    assert payload["test_data"] == "validation croisée en 5 plis sur data/"
+    markdown = md_path.read_text(encoding="utf-8")
+    assert "Validation croisée en 5 plis" in markdown and "Objectifs non jugés" in markdown
+    assert "manqué" not in markdown
+
+
+def test_cross_validation_fingerprint_ignores_the_held_out_set(tmp_path: Path) -> None:
+    config, train, test = _small_dataset(tmp_path)
+    cv = inputs_fingerprint(config, train, test, folds=5)
+    assert cv not in {
+        inputs_fingerprint(config, train, test),
+        inputs_fingerprint(config, train, test, 3),
+    }
+    (test / "more.yml").write_text('version: "3.1"\n', encoding="utf-8")
+    assert inputs_fingerprint(config, train, test, folds=5) == cv
+
+
+@pytest.mark.parametrize("folds", ["1", "-2"])
+def test_eval_refuses_fewer_than_two_folds(tmp_path: Path, capsys, folds: str) -> None:
+    code = main(["eval", "--folds", folds, "--out", str(tmp_path)])
+    assert code == 2
+    assert "au moins 2 plis" in capsys.readouterr().err
+
+
+def test_cross_validation_runs_rasa_and_reads_its_reports(tmp_path: Path, capsys) -> None:
+    """A real (small and fast) cross-validation through Rasa: out-of-fold figures, exit 0."""
+    train = tmp_path / "train"
+    train.mkdir()
+    examples = {
+        "greet": ["bonjour", "salut", "bonsoir", "coucou", "bonjour à tous", "salut toi"],
+        "goodbye": ["au revoir", "à bientôt", "bonne soirée", "à plus", "au revoir à tous", "ciao"],
+    }
+    lines = ['version: "3.1"', "nlu:"]
+    for intent, texts in examples.items():
+        lines += [f"- intent: {intent}", "  examples: |", *(f"    - {t}" for t in texts)]
+    (train / "nlu.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = tmp_path / "fast.yml"
+    config.write_text(
+        "recipe: default.v1\nlanguage: fr\nassistant_id: cv_test\npipeline:\n"
+        "  - name: WhitespaceTokenizer\n  - name: CountVectorsFeaturizer\n"
+        "    analyzer: char_wb\n    min_ngram: 2\n    max_ngram: 4\n"
+        "  - name: LogisticRegressionClassifier\npolicies: []\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    argv = ["eval", "--config", str(config), "--no-baseline", "--folds", "2"]
+    assert main([*argv, "--train-data", str(train), "--out", str(out)]) == 0
+    assert "objectifs non jugés" in capsys.readouterr().out
+    (result,) = json.loads((out / "report.json").read_text(encoding="utf-8"))["configs"]
+    assert result["test_examples"] == 12  # every example predicted once, by the other fold's model
+    assert 0.0 <= result["intent_accuracy"] <= 1.0
+    assert set(result["per_intent_f1"]) == {"greet", "goodbye"}
