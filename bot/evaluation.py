@@ -38,6 +38,9 @@ DEFAULT_CONFIG = PROJECT_ROOT / "config.yml"
 BASELINE_CONFIG = PROJECT_ROOT / "bot" / "eval_configs" / "baseline.yml"
 TRAIN_DATA = PROJECT_ROOT / "data"
 TEST_DATA = PROJECT_ROOT / "tests" / "nlu"
+DEV_DATA = PROJECT_ROOT / "tests" / "nlu_dev"
+# Never trained on: the held-out set and the development set (relative to the project root).
+EVALUATION_SETS = tuple(p.relative_to(PROJECT_ROOT) for p in (TEST_DATA, DEV_DATA))
 DOMAIN = PROJECT_ROOT / "domain"
 RESULTS_DIR = PROJECT_ROOT / "results" / "eval"
 CV_RESULTS_DIR = PROJECT_ROOT / "results" / "eval-cv"

@@ -2,7 +2,8 @@
 
 Examples that the training data already holds are left out, and so are those it holds under
 another intent: ``rasa data validate --fail-on-warnings`` refuses an example shared by two
-intents.
+intents. Sentences of the evaluation sets (``tests/nlu``, ``tests/nlu_dev``) are left out too:
+training on them would make the evaluation dishonest, and ``make test`` refuses it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.evaluation import EVALUATION_SETS, sentence_key
 from bot.settings import PROJECT_ROOT
 
 # Rasa reads "[text](entity)" and "[text]{...}" inside examples as entity annotations.
@@ -47,19 +49,36 @@ def existing_examples(nlu_dir: Path, skip: Path | None = None) -> dict[str, str]
     return known
 
 
-def build_yaml(
-    examples: Iterable[tuple[str, str]], known: dict[str, str] | None = None
-) -> tuple[str, int, list[tuple[str, str, str]]]:
-    """YAML text for (intent, text) pairs; returns (yaml, number of examples, conflicts).
+def evaluation_keys(root: Path = PROJECT_ROOT) -> set[str]:
+    """Comparison keys (``sentence_key``) of every sentence of the evaluation sets."""
+    keys: set[str] = set()
+    for folder in EVALUATION_SETS:
+        if (root / folder).is_dir():
+            keys.update(sentence_key(text) for text in existing_examples(root / folder))
+    return keys
 
-    A conflict is (text, intent chosen, intent already in the training data).
+
+def build_yaml(
+    examples: Iterable[tuple[str, str]],
+    known: dict[str, str] | None = None,
+    reserved: set[str] | frozenset[str] = frozenset(),
+) -> tuple[str, int, list[tuple[str, str, str]], list[str]]:
+    """YAML text for (intent, text) pairs.
+
+    Returns (yaml, number of examples, conflicts, held out). A conflict is (text, intent chosen,
+    intent already in the training data); "held out" lists the texts left out because their
+    ``sentence_key`` is in ``reserved`` (see ``evaluation_keys``).
     """
     known = dict(known or {})
     by_intent: dict[str, list[str]] = {}
     conflicts: list[tuple[str, str, str]] = []
+    held_out: list[str] = []
     for intent, text in examples:
         example = clean_example(text)
         if not example:
+            continue
+        if sentence_key(example) in reserved:
+            held_out.append(example)
             continue
         plain = _plain(example)
         previous = known.get(plain)
@@ -77,7 +96,7 @@ def build_yaml(
     if not by_intent:
         lines[-1] = "nlu: []"
     count = sum(len(v) for v in by_intent.values())
-    return "\n".join(lines) + "\n", count, conflicts
+    return "\n".join(lines) + "\n", count, conflicts, held_out
 
 
 def review_path(day: date, root: Path = PROJECT_ROOT) -> Path:
@@ -85,15 +104,27 @@ def review_path(day: date, root: Path = PROJECT_ROOT) -> Path:
     return root / "data" / "nlu" / f"review_{day.isoformat()}.yml"
 
 
-def write_review_file(
+def export_yaml(
     examples: list[tuple[str, str]], day: date, root: Path = PROJECT_ROOT
-) -> tuple[Path, int, list]:
-    """Write (replace) the day's review file; returns (path, examples written, conflicts)."""
+) -> tuple[str, int, list[tuple[str, str, str]], list[str]]:
+    """``build_yaml`` for the day's review file, against the training data (the day's file
+    aside, since it is replaced) and the evaluation sets of the project at ``root``.
+    """
     path = review_path(day, root)
     known = existing_examples(path.parent, skip=path)
-    text, count, conflicts = build_yaml(examples, known)
+    return build_yaml(examples, known, evaluation_keys(root))
+
+
+def write_review_file(
+    examples: list[tuple[str, str]], day: date, root: Path = PROJECT_ROOT
+) -> tuple[Path, int, list, list[str]]:
+    """Write (replace) the day's review file; returns (path, examples written, conflicts,
+    examples left out because the evaluation sets hold them).
+    """
+    path = review_path(day, root)
+    text, count, conflicts, held_out = export_yaml(examples, day, root)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".yml.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)  # never leave a half-written training file behind
-    return path, count, conflicts
+    return path, count, conflicts, held_out

@@ -17,7 +17,7 @@ from aiohttp import web
 from bot import appdb
 from bot.console import CONSOLE, PREFIX, Console, auth, charts, labels, queries, retention
 from bot.console.indexer import PARIS, sync_index
-from bot.console.nlu_export import build_yaml, existing_examples, review_path, write_review_file
+from bot.console.nlu_export import export_yaml, write_review_file
 from bot.web.proxies import request_address, request_is_https
 
 log = logging.getLogger(__name__)
@@ -552,9 +552,9 @@ async def export_download(request: web.Request) -> web.StreamResponse:
     console = _console(request)
     examples = await _run(queries.accepted_examples, console.app_engine)
     today = datetime.now(PARIS).date()
-    nlu_dir = review_path(today, console.project_root).parent
-    known = await _run(existing_examples, nlu_dir, review_path(today, console.project_root))
-    text, count, _conflicts = build_yaml(examples, known)
+    text, count, _conflicts, _held_out = await _run(
+        export_yaml, examples, today, console.project_root
+    )
     await _audit(request, "export", f"review_{today}.yml", f"{count} exemples (téléchargement)")
     return web.Response(
         text=text,
@@ -570,14 +570,26 @@ async def export_write(request: web.Request) -> web.StreamResponse:
     console = _console(request)
     examples = await _run(queries.accepted_examples, console.app_engine)
     today = datetime.now(PARIS).date()
-    path, count, conflicts = await _run(write_review_file, examples, today, console.project_root)
+    path, count, conflicts, held_out = await _run(
+        write_review_file, examples, today, console.project_root
+    )
     await _run(queries.mark_exported, console.app_engine)
     relative = path.relative_to(console.project_root)
-    await _audit(request, "export", str(relative), f"{count} exemples, {len(conflicts)} conflits")
+    await _audit(
+        request,
+        "export",
+        str(relative),
+        f"{count} exemples, {len(conflicts)} conflits, {len(held_out)} réservés à l'évaluation",
+    )
     message = f"{count} exemple(s) écrit(s) dans {relative}. Relancez l'entraînement (make train)."
     if conflicts:
         message += (
             f" {len(conflicts)} exemple(s) écarté(s) : déjà présents sous une autre intention."
+        )
+    if held_out:
+        message += (
+            f" {len(held_out)} exemple(s) écarté(s) : ils servent à mesurer la compréhension "
+            "du bot (jeux d'évaluation), on ne l'entraîne pas dessus."
         )
     raise web.HTTPFound(f"{PREFIX}/inbox?" + urlencode({"message": message}))
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from bot.console.indexer import PARIS
-from bot.console.nlu_export import build_yaml, existing_examples
+from bot.console.nlu_export import build_yaml, evaluation_keys, existing_examples, write_review_file
 from bot.settings import PROJECT_ROOT
 from tests.console.conftest import assert_valid_for_rasa, page_csrf, soup, texts
 
@@ -134,7 +134,7 @@ def test_export_skips_examples_already_in_the_training_data():
     known = existing_examples(PROJECT_ROOT / "data" / "nlu")
     assert known.get("je cherche une formation") == "ask_training"
     assert known.get("je voudrais faire une formation de cariste") == "ask_training"
-    text, count, conflicts = build_yaml(
+    text, count, conflicts, held_out = build_yaml(
         [
             ("ask_training", "Je cherche une formation"),  # same intent: already known
             ("ask_job_search", "je cherche une formation"),  # another intent: a conflict
@@ -145,13 +145,47 @@ def test_export_skips_examples_already_in_the_training_data():
     )
     assert count == 1
     assert conflicts == [("je cherche une formation", "ask_job_search", "ask_training")]
+    assert held_out == []
     assert "    - une formation (urgent) svp\n" in text
+
+
+def test_export_leaves_out_the_sentences_of_the_evaluation_sets(tmp_path):
+    """Training on the held-out or development set would make `make eval` dishonest."""
+    from datetime import date
+
+    nlu = 'version: "3.1"\nnlu:\n- intent: {}\n  examples: |\n    - {}\n'
+    for folder, intent, text in (
+        ("data/nlu", "greet", "bonjour"),
+        ("tests/nlu", "ask_training", "jveux faire 1 [formation](job)"),
+        ("tests/nlu_dev", "goodbye", "bonne nuit boussole"),
+    ):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "x.yml").write_text(nlu.format(intent, text), encoding="utf-8")
+    assert evaluation_keys(tmp_path) == {"jveux faire 1 formation", "bonne nuit boussole"}
+    path, count, conflicts, held_out = write_review_file(
+        [
+            ("ask_training", "Jveux faire 1 formation !"),  # held-out, despite case and "!"
+            ("goodbye", "bonne nuit Boussole"),  # development set
+            ("ask_training", "jveux faire une formation a caen"),
+        ],
+        date(2026, 11, 28),
+        tmp_path,
+    )
+    assert (count, conflicts) == (1, [])
+    assert held_out == ["Jveux faire 1 formation !", "bonne nuit Boussole"]
+    written = path.read_text(encoding="utf-8")
+    assert "a caen" in written and "bonne nuit" not in written and "1 formation" not in written
+
+
+def test_the_real_evaluation_sets_are_reserved():
+    keys = evaluation_keys()
+    assert len(keys) > 500  # 360 held-out + 192 development sentences
 
 
 def test_empty_export_is_still_valid_yaml():
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
-    text, count, _ = build_yaml([])
+    text, count, _, _ = build_yaml([])
     assert count == 0
     assert RasaYAMLReader().reads(text).intent_examples == []
 

@@ -12,14 +12,13 @@ from rasa.shared.data import get_data_files, is_nlu_file
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.evaluation import TEST_DATA, leaked_sentences, sentence_key
+from bot.evaluation import DEV_DATA, TEST_DATA, leaked_sentences, sentence_key
 from knowledge.sources import SITUATIONS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Only the hand-written files: data/nlu/generated/ is written by `nlu sync` from knowledge/.
 TRAIN_DIR = PROJECT_ROOT / "data" / "nlu"
 # Development set used to tune the pipeline, so that the held-out set only confirms.
-DEV_DATA = PROJECT_ROOT / "tests" / "nlu_dev"
 CHIT_CHAT = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge"}
 
 
