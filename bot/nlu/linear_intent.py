@@ -128,7 +128,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         # ensemble=False: one SVM fitted on all the data, its scores calibrated on the folds'
         # out-of-fold predictions. Against the average of one SVM per fold: same out-of-fold
         # accuracy on data/ (0.817 against 0.814), lower log-loss (0.69 against 0.80), a model
-        # 4.5 times smaller (3.8 MB).
+        # 4.5 times smaller (pickled: 3.8 MB against 17 MB).
         calibrated = CalibratedClassifierCV(svm, cv=splitter, method="sigmoid", ensemble=False)
         return make_pipeline(features, calibrated)
 
@@ -152,10 +152,13 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         return self._resource
 
     def _persist(self) -> None:
+        import zipfile
+
         import skops.io as sio
 
         with self._model_storage.write_to(self._resource) as directory:
-            sio.dump(self._model, directory / MODEL_FILE)
+            # deflated: the n-gram vocabulary is stored as verbose JSON (17.7 MB → 1.7 MB)
+            sio.dump(self._model, directory / MODEL_FILE, compression=zipfile.ZIP_DEFLATED)
 
     @classmethod
     def load(
