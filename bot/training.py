@@ -160,7 +160,7 @@ def train(force: bool = False, out: Path | None = None) -> Path:
         print(f"Modèle à jour ({model}) : pas d'entraînement.")
         return model
     model.parent.mkdir(parents=True, exist_ok=True)
-    print("Entraînement du modèle (5 minutes environ sur 2 cœurs)…", flush=True)
+    print("Entraînement du modèle (3 minutes environ sur 2 cœurs)…", flush=True)
     started = time.perf_counter()
     cmd = rasa_command(
         "train",
