@@ -38,8 +38,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "linear_intent.skops"
-# Types skops must be allowed to rebuild, beyond its own defaults; anything else in the file is
-# refused (see `load`).
+# Types skops must be allowed to rebuild, beyond its own defaults; skops refuses a file holding
+# anything else before building any of it (see `load`).
 TRUSTED_TYPES = [
     "scipy.sparse._csr.csr_matrix",
     "sklearn.calibration._CalibratedClassifier",
@@ -171,14 +171,18 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     ) -> LinearIntentClassifier:
         """Load the trained model; without one (nothing was trained) DIET decides alone."""
         import skops.io as sio
+        from skops.io.exceptions import UntrustedTypesFoundException
 
         try:
             with model_storage.read_from(resource) as directory:
-                path = directory / MODEL_FILE
-                untrusted = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
-                if untrusted:
-                    raise ValueError(f"types inattendus dans {MODEL_FILE} : {sorted(untrusted)}")
-                model = sio.load(path, trusted=TRUSTED_TYPES)
+                model = sio.load(directory / MODEL_FILE, trusted=TRUSTED_TYPES)
+        except UntrustedTypesFoundException as exc:
+            logger.warning(
+                "LinearIntentClassifier refused %s, types inattendus (%s); DIET decides alone.",
+                MODEL_FILE,
+                exc,
+            )
+            model = None
         except (ValueError, FileNotFoundError) as exc:
             logger.warning("LinearIntentClassifier has no model (%s); DIET decides alone.", exc)
             model = None
@@ -218,11 +222,11 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         todo = [m for m in messages if isinstance(m.get(TEXT), str) and m.get(TEXT).strip()]
         if not todo:
             return messages
+        length = int(self._config["ranking_length"])
         for message, linear in zip(
             todo, self.probabilities([m.get(TEXT) for m in todo]), strict=True
         ):
             ranking = self.blend(linear, message.get(INTENT_RANKING_KEY) or [])
             message.set(INTENT, ranking[0], add_to_output=True)
-            length = int(self._config["ranking_length"])
             message.set(INTENT_RANKING_KEY, ranking[:length] if length > 0 else ranking, True)
         return messages
