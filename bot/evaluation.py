@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -32,7 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
-from bot.training import input_files, update_digest
+from bot.training import input_files, rasa_env, update_digest
 
 DEFAULT_CONFIG = PROJECT_ROOT / "config.yml"
 BASELINE_CONFIG = PROJECT_ROOT / "bot" / "eval_configs" / "baseline.yml"
@@ -116,8 +115,8 @@ def inputs_fingerprint(config: Path, train_data: Path, test_data: Path, folds: i
     digest = hashlib.sha256(rasa.__version__.encode())
     digest.update(config.read_bytes())
     digest.update(f"\0folds={folds}".encode())
-    folders = (train_data, PROJECT_ROOT / "bot" / "nlu")
-    for folder in folders if folds else (train_data, test_data, *folders[1:]):
+    held_out = [] if folds else [test_data]
+    for folder in (train_data, *held_out, PROJECT_ROOT / "bot" / "nlu"):
         digest.update(b"\0folder")
         # relative names: the same data copied elsewhere has the same fingerprint
         update_digest(digest, input_files(folder), folder)
@@ -138,9 +137,8 @@ def _previous_results(out_dir: Path) -> dict[str, ConfigResult]:
 
 
 def _rasa_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    """Training's environment for Rasa (no telemetry, quiet TensorFlow, the project importable)."""
+    env = rasa_env()
     env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
     # No component reused from Rasa's training cache (.rasa/cache): training times are real,
     # and every figure comes from a model trained in this run.
@@ -401,7 +399,6 @@ def write_report(
     }
     json_path = out_dir / "report.json"
     json_path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
-    verdict = "atteint" if not failures else "manqué : " + " ; ".join(failures)
     if folds:
         what = (
             f"Validation croisée en {folds} plis sur `{payload['train_data']}` : chaque exemple "
@@ -413,6 +410,7 @@ def write_report(
             f"Entraînement sur `{payload['train_data']}`, test sur `tests/nlu/` "
             "(jeu tenu à part, jamais utilisé pour l'entraînement)."
         )
+        verdict = "atteint" if not failures else "manqué : " + " ; ".join(failures)
         judged = (
             f"Objectif (exactitude ≥ {TARGET_ACCURACY}, F1 macro ≥ {TARGET_MACRO_F1}, "
             f"meilleur que la référence) : **{verdict}**."
@@ -453,7 +451,7 @@ def write_report(
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``python -m bot eval``."""
-    folds = int(args.folds or 0)
+    folds = args.folds
     if folds == 1 or folds < 0:
         print("--folds : au moins 2 plis", file=sys.stderr)
         return 2
