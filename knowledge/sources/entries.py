@@ -1,0 +1,249 @@
+"""The YAML content files: operators, schemes, jobs, events, routing rules, contacts, partners."""
+
+from __future__ import annotations
+
+from knowledge.models import (
+    Audience,
+    ContactEntry,
+    Coverage,
+    Event,
+    Job,
+    Money,
+    Operator,
+    Partner,
+    PartnerPublics,
+    Person,
+    Publics,
+    RoutingRule,
+    Scheme,
+)
+from knowledge.sources import fields as f
+from knowledge.sources.files import Collector
+from knowledge.sources.vocabulary import NEEDS
+
+
+def read_operators(reader: Collector) -> None:
+    """operators/*.yml: one list per operator type, after the Missions Locales."""
+    ids = {op.id for op in reader.data.operators}
+    for path in sorted((reader.dir / "operators").glob("*.yml")):
+        for file, op_id, raw, t in reader.entries(f"operators/{path.name}", "operators", ids):
+            publics = raw.get("publics") or {}
+            lo, hi = reader.age_range(file, op_id, publics, "publics.")
+            situations = reader.take(file, op_id, publics, "situations", f.list_of(f.situation))
+            cov_raw = raw.get("coverage")
+            coverage = Coverage()
+            if not isinstance(cov_raw, dict) or not any(cov_raw.values()):
+                reader.problem(
+                    file,
+                    op_id,
+                    "coverage",
+                    "couverture manquante (communes, epcis, departements ou region)",
+                )
+            else:
+                coverage = Coverage(
+                    communes=reader.take(file, op_id, cov_raw, "communes", f.list_of(f.insee))
+                    or (),
+                    epcis=reader.take(file, op_id, cov_raw, "epcis", f.list_of(f.text)) or (),
+                    departements=reader.take(
+                        file, op_id, cov_raw, "departements", f.list_of(f.text), default=()
+                    ),
+                    region=bool(reader.take(file, op_id, cov_raw, "region", f.boolean)),
+                )
+            op = Operator(
+                id=op_id,
+                type=t("type", f.operator_type, required=True) or "",
+                name=t("name", f.text, required=True) or op_id,
+                address=t("address", f.text),
+                postcode=t("postcode", f.postcode),
+                commune=t("commune", f.insee),
+                phone=t("phone", f.phone),
+                email=t("email", f.email),
+                website=t("website", f.url),
+                opening_hours=t("opening_hours", f.text),
+                publics=Publics(lo, hi, situations or ()),
+                themes=t("themes", f.list_of(f.need), default=()),
+                coverage=coverage,
+                source=t("source", f.text, required=True) or "",
+                last_verified=t("last_verified", f.date, required=True),
+                to_verify=bool(t("to_verify", f.boolean)),
+            )
+            missing = [f for f in ("address", "phone") if getattr(op, f) is None]
+            if missing and not op.to_verify:
+                reader.problem(
+                    file,
+                    op_id,
+                    ", ".join(missing),
+                    "coordonnée inconnue : mettre to_verify: true",
+                    "warning",
+                )
+            reader.data.operators.append(op)
+
+
+def read_schemes(reader: Collector) -> None:
+    """schemes.yml: the dispositifs and who they are for."""
+    for file, sid, raw, t in reader.entries("schemes.yml", "schemes"):
+        aud = raw.get("audience") or {}
+        lo, hi = reader.age_range(file, sid, aud, "audience.")
+        residence = reader.take(file, sid, aud, "residence", f.list_of(f.text), default=())
+        money = raw.get("money") or {}
+        paid = money.get("paid") if isinstance(money, dict) else None
+        if paid is not None and not isinstance(paid, bool):
+            reader.problem(file, sid, "money.paid", "true, false ou null attendu")
+            paid = None
+        reader.data.schemes.append(
+            Scheme(
+                id=sid,
+                name=t("name", f.text, required=True) or sid,
+                aliases=t("aliases", f.list_of(f.text), default=()),
+                themes=t("themes", f.list_of(f.need), default=()),
+                summary=t("summary", f.text, required=True) or "",
+                audience=Audience(
+                    lo,
+                    hi,
+                    reader.take(file, sid, aud, "situations", f.list_of(f.situation), default=()),
+                    residence,
+                ),
+                money=Money(
+                    paid,
+                    reader.take(file, sid, money, "amount", f.text)
+                    if isinstance(money, dict)
+                    else None,
+                ),
+                how_to_apply=t("how_to_apply", f.text),
+                operator_types=t("operator_types", f.list_of(f.operator_type), default=()),
+                link=t("link", f.url),
+                source=t("source", f.text, required=True) or "",
+                last_verified=t("last_verified", f.date, required=True),
+                to_verify=bool(t("to_verify", f.boolean)),
+            )
+        )
+
+
+def read_jobs(reader: Collector) -> None:
+    """jobs.yml: the métiers."""
+    for _file, jid, _raw, t in reader.entries("jobs.yml", "jobs"):
+        reader.data.jobs.append(
+            Job(
+                id=jid,
+                name=t("name", f.text, required=True) or jid,
+                aliases=t("aliases", f.list_of(f.text), default=()),
+                sector=t("sector", f.text, required=True) or "",
+                description=t("description", f.text, required=True) or "",
+                training_routes=t("training_routes", f.list_of(f.text), default=()),
+                related_schemes=t("related_schemes", f.list_of(f.ident), default=()),
+                source=t("source", f.text, required=True) or "",
+                last_verified=t("last_verified", f.date, required=True),
+            )
+        )
+
+
+def read_events(reader: Collector) -> None:
+    """events.yml: dated events (an end before the start is refused)."""
+    for file, eid, _raw, t in reader.entries("events.yml", "events"):
+        start = t("start", f.date, required=True)
+        end = t("end", f.date)
+        if start and end and end < start:
+            reader.problem(file, eid, "end", f"fin ({end}) avant le début ({start})")
+        if start is None:
+            continue
+        reader.data.events.append(
+            Event(
+                id=eid,
+                title=t("title", f.text, required=True) or eid,
+                start=start,
+                end=end,
+                commune=t("commune", f.insee),
+                organiser=t("organiser", f.text),
+                audience=t("audience", f.text),
+                link=t("link", f.url),
+                source=t("source", f.text, required=True) or "",
+            )
+        )
+
+
+def read_rules(reader: Collector) -> None:
+    """routing.yml: which operator type suits which need, age and situation."""
+    need = f.among((*NEEDS, "*"), "besoin")
+    for file, rid, raw, t in reader.entries("routing.yml", "rules"):
+        lo, hi = reader.age_range(file, rid, raw, "")
+        reason = t("reason", f.text, required=True) or ""
+        try:
+            reason.format(age="", commune="", operator="")
+        except (KeyError, IndexError, ValueError):
+            reader.problem(file, rid, "reason", "seuls {age}, {commune} et {operator} sont permis")
+        priority = raw.get("priority")
+        if not isinstance(priority, int) or isinstance(priority, bool):
+            reader.problem(file, rid, "priority", "entier attendu")
+            priority = 100
+        reader.data.rules.append(
+            RoutingRule(
+                id=rid,
+                need=t("need", need, required=True) or "*",
+                operator_type=t("operator_type", f.operator_type, required=True) or "",
+                priority=priority,
+                reason=reason,
+                age_min=lo,
+                age_max=hi,
+                situations=t("situations", f.list_of(f.situation), default=()),
+                contact=t("contact", f.ident),
+                source=t("source", f.text) or "",
+                last_verified=t("last_verified", f.date),
+            )
+        )
+
+
+def read_contacts(reader: Collector) -> None:
+    """contacts.yml: phone lines and directories given as they are."""
+    for _file, cid, raw, t in reader.entries("contacts.yml", "contacts"):
+        free = raw.get("free")
+        reader.data.contacts.append(
+            ContactEntry(
+                id=cid,
+                label=t("label", f.text, required=True) or cid,
+                phone=t("phone", f.phone),
+                website=t("website", f.url),
+                hours=t("hours", f.text),
+                free=free if isinstance(free, bool) else None,
+                summary=t("summary", f.text) or "",
+                source=t("source", f.text, required=True) or "",
+                last_verified=t("last_verified", f.date, required=True),
+                to_verify=bool(t("to_verify", f.boolean)),
+            )
+        )
+
+
+def read_partners(reader: Collector) -> None:
+    """partners.yml: the structures of the réseau de proximité."""
+    for file, pid, raw, t in reader.entries("partners.yml", "partners"):
+        pub = raw.get("publics") or {}
+        lo, hi = reader.age_range(file, pid, pub, "publics.")
+
+        def person(key: str, file: str = file, pid: str = pid, raw: dict = raw) -> Person:
+            p = raw.get(key) or {}
+            if not isinstance(p, dict):
+                reader.problem(file, pid, key, "dictionnaire {name, role} attendu")
+                return Person()
+            return Person(
+                reader.take(file, pid, p, "name", f.text), reader.take(file, pid, p, "role", f.text)
+            )
+
+        reader.data.partners.append(
+            Partner(
+                id=pid,
+                name=t("name", f.text, required=True) or pid,
+                structure=t("structure", f.text),
+                address=t("address", f.text),
+                postcode=t("postcode", f.postcode),
+                commune=t("commune", f.insee),
+                publics=PartnerPublics(lo, hi, bool(pub.get("parents"))),
+                referent=person("referent"),
+                aom_interlocutor=person("aom_interlocutor"),
+                charter_signed=t("charter_signed", f.date),
+                planned_actions=t("planned_actions", f.list_of(f.text), default=()),
+                allowed_origins=t("allowed_origins", f.list_of(f.origin), default=()),
+                default_commune=t("default_commune", f.insee),
+                profile=t("profile", f.among(("youth", "referent"), "profil")) or "youth",
+                source=t("source", f.text, required=True) or "",
+                last_verified=t("last_verified", f.date, required=True),
+            )
+        )
