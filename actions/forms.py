@@ -21,7 +21,6 @@ from actions.base import BoussoleAction, BoussoleFormValidation
 from actions.render import (
     button,
     contact_entry_text,
-    fold,
     intent_payload,
     parcours_metiers_text,
 )
@@ -38,6 +37,7 @@ from actions.understanding import (
 )
 from knowledge.api import CRITERIA
 from knowledge.sources import NEEDS, SITUATIONS
+from knowledge.text import fold
 
 # The need each topical question is about.
 INTENT_NEEDS = {

@@ -10,8 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import BoussoleAction
-from actions.render import button, fold, intent_payload
+from actions.render import button, intent_payload
 from actions.understanding import latest_text
+from knowledge.text import fold
 
 # The AOM's offers to discover jobs (scheme ids of the shared vocabulary).
 DISCOVERY_SCHEMES = ("destination_metier", "parcours_metiers", "salon_orientation")

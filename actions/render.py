@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import unicodedata
 from typing import Any
 
 from actions.addresses import display_address
@@ -54,13 +53,6 @@ def value(record: Any, key: str, default: Any = None) -> Any:
     if isinstance(record, dict):
         return record.get(key, default)
     return getattr(record, key, default)
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free, single-spaced text, to compare what people type with a word list."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return " ".join(plain.split())
 
 
 def detail(label: str, text: str) -> str:

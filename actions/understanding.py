@@ -11,7 +11,7 @@ import re
 
 from rasa_sdk import Tracker
 
-from actions.render import fold
+from knowledge.text import fold
 
 AGE_MIN, AGE_MAX = 11, 99
 

@@ -19,19 +19,18 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
 from bot.training import input_files, rasa_env, update_digest
+from knowledge.text import fold
 
 DEFAULT_CONFIG = PROJECT_ROOT / "config.yml"
 BASELINE_CONFIG = PROJECT_ROOT / "bot" / "eval_configs" / "baseline.yml"
@@ -81,9 +80,7 @@ def sentence_key(text: str) -> str:
     Two sentences with the same key are the same example for the purpose of keeping the
     held-out set apart from the training data.
     """
-    folded = unicodedata.normalize("NFD", text.casefold())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w]+", " ", folded).split())
+    return fold(text, words_only=True)
 
 
 def load_examples(path: Path) -> list[tuple[str, str]]:

@@ -37,7 +37,8 @@ from knowledge.models import (
     Scheme,
     from_record,
 )
-from knowledge.resolver import CommuneResolver, fold
+from knowledge.resolver import CommuneResolver
+from knowledge.text import fold
 
 CRITERIA = ("age", "situation")
 SITUATION_LABELS = {
@@ -110,10 +111,6 @@ def _read_snapshot(engine: Engine) -> _Snapshot:
     return snap
 
 
-def _key(text: str) -> str:
-    return " ".join(fold(text).replace("'", " ").replace("-", " ").split())
-
-
 def _situations(situation: str | Iterable[str] | None) -> set[str]:
     if situation is None:
         return set()
@@ -151,12 +148,12 @@ class KnowledgeBase:
         self._scheme_keys: dict[str, str] = {}
         for s in snap.schemes.values():
             for name in (s.id, s.name, *s.aliases):
-                self._scheme_keys.setdefault(_key(name), s.id)
+                self._scheme_keys.setdefault(fold(name, words_only=True), s.id)
         self._scheme_choices = list(self._scheme_keys)
         self._job_choices: dict[str, str] = {}
         for j in snap.jobs.values():
             for name in (j.name, *j.aliases):
-                self._job_choices.setdefault(_key(name), j.id)
+                self._job_choices.setdefault(fold(name, words_only=True), j.id)
         self._by_type: dict[str, list[Operator]] = {}
         for op in sorted(snap.operators.values(), key=lambda o: o.id):
             self._by_type.setdefault(op.type, []).append(op)
@@ -287,7 +284,7 @@ class KnowledgeBase:
         """The scheme with this id, name or alias (case, accents, hyphens ignored)."""
         if not id_or_alias:
             return None
-        sid = self._scheme_keys.get(_key(id_or_alias))
+        sid = self._scheme_keys.get(fold(id_or_alias, words_only=True))
         return self._snap.schemes.get(sid) if sid else None
 
     def schemes(self) -> list[Scheme]:
@@ -297,7 +294,10 @@ class KnowledgeBase:
     def search_schemes(self, text: str, limit: int = 5) -> list[Scheme]:
         """The schemes whose name or alias is closest to ``text``, best first."""
         found = process.extract(
-            _key(text), self._scheme_choices, scorer=fuzz.WRatio, score_cutoff=_SEARCH_CUTOFF
+            fold(text, words_only=True),
+            self._scheme_choices,
+            scorer=fuzz.WRatio,
+            score_cutoff=_SEARCH_CUTOFF,
         )
         ids = list(dict.fromkeys(self._scheme_keys[choice] for choice, _s, _i in found))
         return [self._snap.schemes[i] for i in ids[:limit]]
@@ -386,7 +386,10 @@ class KnowledgeBase:
     def search_jobs(self, text: str, limit: int = 5) -> list[Job]:
         """Jobs whose name or alias is closest to ``text``, best first."""
         found = process.extract(
-            _key(text), list(self._job_choices), scorer=fuzz.WRatio, score_cutoff=_SEARCH_CUTOFF
+            fold(text, words_only=True),
+            list(self._job_choices),
+            scorer=fuzz.WRatio,
+            score_cutoff=_SEARCH_CUTOFF,
         )
         ids = list(dict.fromkeys(self._job_choices[choice] for choice, _s, _i in found))
         return [self._snap.jobs[i] for i in ids[:limit]]

@@ -17,7 +17,6 @@ Built in memory from the loaded knowledge base (a few thousand names), it answer
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,18 +25,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from knowledge.models import Commune, CommuneMatch, Departement, FormerCommune, Mention
+from knowledge.text import fold
 
-
-def _fold_table() -> dict[int, str]:
-    table = {}
-    for code in range(0x00C0, 0x0250):
-        base = unicodedata.normalize("NFKD", chr(code))[0].lower()
-        if base.isascii() and base.isalpha():
-            table[code] = base
-    return table
-
-
-_FOLD = _fold_table()
 _TOKEN = re.compile(r"[a-z0-9œæ]+")
 _DIGIT = re.compile(r"\d")
 _POSTCODE = re.compile(r"(?<![\d])(14|27|50|61|76)\s?(\d{3})(?![\d])(?!\s?(?:€|eur|k€))")
@@ -142,14 +131,6 @@ SHORT_NAME = 3  # compact length up to which a name counts as an ordinary word (
 LONG_NAME = 10  # compact length from which two typos are forgiven
 
 
-def fold(text: str) -> str:
-    """Lower case without accents, one character per input character (offsets stay valid)."""
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a few exotic characters change length when lowered
-        lowered = "".join(c.lower()[:1] or c for c in text)
-    return lowered.translate(_FOLD)
-
-
 @dataclass(frozen=True)
 class _Token:
     text: str  # folded, abbreviations expanded
@@ -159,7 +140,7 @@ class _Token:
 
 def tokenize(text: str) -> list[_Token]:
     """Word tokens of ``text`` with their offsets in the ORIGINAL text."""
-    folded = fold(text)
+    folded = fold(text, keep_length=True)
     tokens = []
     for m in _TOKEN.finditer(folded):
         word = m.group().replace("œ", "oe").replace("æ", "ae")

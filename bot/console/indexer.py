@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import time
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,11 +20,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot import appdb
+from knowledge.text import fold
 
 PARIS = ZoneInfo("Europe/Paris")
 BATCH = 5000
 _INSEE = re.compile(r"^\d[\dAB]\d{3}$")
-_NON_WORD = re.compile(r"[^\w]+")
 
 tracker_meta = sa.MetaData()
 # Rasa's own table, declared only to read it (SQLTrackerStore creates it).
@@ -43,15 +42,17 @@ events = sa.Table(
 
 
 def normalize(text: str) -> str:
-    """Lower case, accents removed, spaces collapsed: the form searched and grouped on."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.split())
+    """Lower case, accents removed, spaces collapsed: the form searched on (``knowledge.text``)."""
+    return fold(text)
 
 
 def group_key(text: str) -> str:
-    """Normalized text without punctuation: near-identical messages share it."""
-    return " ".join(_NON_WORD.sub(" ", normalize(text)).split())
+    """Folded text without punctuation: near-identical messages share it.
+
+    The same key as the evaluation's ``sentence_key``, so that a group of the inbox and the
+    sentence it becomes in the training data are judged alike.
+    """
+    return fold(text, words_only=True)
 
 
 def paris_day(ts: float) -> str:
