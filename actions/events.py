@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
@@ -10,9 +11,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import BoussoleAction
-from actions.render import MORE, button, contact_entry, contact_entry_text, detail
+from actions.render import (
+    MORE,
+    PARCOURS_METIERS,
+    button,
+    contact_entry,
+    contact_entry_text,
+    detail,
+)
 
-AGENDA = "agenda_aom"
+# Where the agency publishes its programme: the Parcours Métiers line and the agency's site.
+AGENDA = PARCOURS_METIERS
 MAX_EVENTS = 5
 
 
@@ -33,6 +42,11 @@ def event_line(event, town: str | None) -> str:
 class ActionEvents(BoussoleAction):
     """The next events near the commune in context (or all of Normandy), soonest first."""
 
+    def __init__(self, today: Callable[[], dt.date] = dt.date.today) -> None:
+        # The day is a parameter so that tests choose it from the data, not from the calendar.
+        super().__init__()
+        self.today = today
+
     def name(self) -> str:
         return "action_events"
 
@@ -42,7 +56,7 @@ class ActionEvents(BoussoleAction):
         insee = tracker.get_slot("commune") or tracker.get_slot("partner_commune")
         commune = self.kb.commune(insee) if insee else None
         events = self.kb.upcoming_events(
-            commune=commune.insee if commune else None, on=dt.date.today(), limit=MAX_EVENTS
+            commune=commune.insee if commune else None, on=self.today(), limit=MAX_EVENTS
         )
         agenda = contact_entry(AGENDA)
         agenda_text = contact_entry_text(agenda) if agenda else ""

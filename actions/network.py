@@ -8,9 +8,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import BoussoleAction
-from actions.render import contact_entry, contact_entry_text
+from actions.render import PARCOURS_METIERS, contact_entry, contact_entry_text
 
-AOM_CONTACT = "aom"
+AOM_CONTACT = PARCOURS_METIERS  # the agency's free line: its advisers know the interlocutors
 
 
 class ActionNetwork(BoussoleAction):

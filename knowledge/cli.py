@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from knowledge.sources import DATA_DIR, errors, read_knowledge
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``kb`` command and its sub-commands."""
     kb = subparsers.add_parser(
-        "kb", help="base de connaissances : validate | load | stats | resolve"
+        "kb", help="base de connaissances : validate | stale | load | stats | resolve"
     )
     sub = kb.add_subparsers(dest="kb_command", metavar="SUBCOMMAND")
     kb.set_defaults(func=lambda _a: kb.print_help() or 2)
@@ -24,6 +25,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     validate.add_argument("--data", type=Path, default=DATA_DIR, help="dossier des données")
     validate.add_argument("--to-verify", action="store_true", help="liste les entrées to_verify")
     validate.set_defaults(func=_validate)
+
+    stale = sub.add_parser(
+        "stale", help="entrées à vérifier ou dont la date de revue est passée ou proche"
+    )
+    stale.add_argument("--data", type=Path, default=DATA_DIR, help="dossier des données")
+    stale.add_argument(
+        "--today",
+        type=_iso_day,
+        default=None,
+        help="date du jour AAAA-MM-JJ (défaut : aujourd'hui)",
+    )
+    stale.add_argument(
+        "--within", type=int, default=30, help="inclure les revues des N prochains jours (30)"
+    )
+    stale.set_defaults(func=_stale)
 
     load = sub.add_parser("load", help="valide puis charge en une transaction")
     load.add_argument("--db", help="URL SQLAlchemy (défaut : KNOWLEDGE_DB_URL)")
@@ -50,6 +66,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     resolve.set_defaults(func=_resolve)
 
 
+def _iso_day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"date invalide {text!r} (AAAA-MM-JJ attendu)") from None
+
+
 def _print_problems(problems) -> None:
     for p in problems:
         print(p, file=sys.stderr)
@@ -69,6 +92,27 @@ def _validate(args: argparse.Namespace) -> int:
         for kind, entry_id in data.to_verify():
             print(f"to_verify\t{kind}\t{entry_id}")
     return 1 if n_err else 0
+
+
+def _stale(args: argparse.Namespace) -> int:
+    from knowledge.freshness import REASON_LABELS, counts, due_entries
+
+    data, problems = read_knowledge(args.data)
+    if errors(problems):
+        _print_problems(errors(problems))
+        print("Données invalides : corrigez les erreurs d'abord (kb validate).", file=sys.stderr)
+        return 1
+    today = args.today or dt.date.today()
+    due = due_entries(data.reviewable(), today, args.within)
+    for d in due:
+        when = d.review_by.isoformat() if d.review_by else "—"
+        verified = d.last_verified.isoformat() if d.last_verified else "jamais"
+        print(f"{d.reason_label}\t{d.kind}\t{d.id}\trevue {when}\tvérifié {verified}\t{d.name}")
+    n = counts(due)
+    total = len(data.reviewable())
+    summary = ", ".join(f"{n[reason]} {label}" for reason, label in REASON_LABELS.items())
+    print(f"Au {today.isoformat()} : {len(due)} entrée(s) sur {total} à revoir ({summary}).")
+    return 0
 
 
 def _load(args: argparse.Namespace) -> int:

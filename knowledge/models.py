@@ -85,6 +85,7 @@ class Operator:
     coverage: Coverage = field(default_factory=Coverage)
     source: str = ""
     last_verified: dt.date | None = None
+    review_by: dt.date | None = None  # check it against its source again by then
     to_verify: bool = False
 
 
@@ -116,6 +117,7 @@ class Scheme:
     link: str | None = None
     source: str = ""
     last_verified: dt.date | None = None
+    review_by: dt.date | None = None  # check it against its source again by then
     to_verify: bool = False
 
 
@@ -130,6 +132,8 @@ class Job:
     related_schemes: tuple[str, ...] = ()
     source: str = ""
     last_verified: dt.date | None = None
+    review_by: dt.date | None = None
+    to_verify: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,9 @@ class Event:
     audience: str | None = None
     link: str | None = None
     source: str = ""
+    last_verified: dt.date | None = None
+    review_by: dt.date | None = None
+    to_verify: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,6 +178,7 @@ class ContactEntry:
     summary: str = ""
     source: str = ""
     last_verified: dt.date | None = None
+    review_by: dt.date | None = None  # check it against its source again by then
     to_verify: bool = False
 
 
@@ -205,6 +213,9 @@ class Partner:
     profile: str = "youth"
     source: str = ""
     last_verified: dt.date | None = None
+    review_by: dt.date | None = None
+    to_verify: bool = False
+    operator: str | None = None  # its place in operators/*.yml (address, phone, hours)
 
 
 # --- answers -------------------------------------------------------------------------------

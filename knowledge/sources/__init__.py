@@ -8,7 +8,7 @@ The work is split by what it does: :mod:`~knowledge.sources.vocabulary` (shared 
 :mod:`~knowledge.sources.fields` (one value's format), :mod:`~knowledge.sources.files` (opening a
 file, taking a field, collecting problems), :mod:`~knowledge.sources.tables` (CSV tables),
 :mod:`~knowledge.sources.entries` (YAML content) and :mod:`~knowledge.sources.references` (checks
-across files).
+across files) and :mod:`~knowledge.sources.named_ids` (ids the code and the domain name).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from knowledge.sources import entries, references, tables
 from knowledge.sources.files import Collector, KnowledgeData, Problem
+from knowledge.sources.named_ids import CODE_ROOT, check_named_ids
 from knowledge.sources.vocabulary import NEEDS, OPERATOR_TYPES, SCHEME_IDS, SITUATIONS
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -35,8 +36,14 @@ __all__ = [
 ]
 
 
-def read_knowledge(data_dir: Path | str = DATA_DIR) -> tuple[KnowledgeData, list[Problem]]:
-    """Read and validate every file of ``data_dir``; return the data and all problems found."""
+def read_knowledge(
+    data_dir: Path | str = DATA_DIR, code_root: Path | None = CODE_ROOT
+) -> tuple[KnowledgeData, list[Problem]]:
+    """Read and validate every file of ``data_dir``; return the data and all problems found.
+
+    The ids named by the actions, the domain and the training data under ``code_root`` must
+    exist in the data (``None``: the data alone is checked).
+    """
     reader = Collector(Path(data_dir))
     tables.read_territories(reader)
     tables.read_missions_locales(reader)
@@ -49,6 +56,8 @@ def read_knowledge(data_dir: Path | str = DATA_DIR) -> tuple[KnowledgeData, list
     entries.read_rules(reader)
     entries.read_partners(reader)
     references.check_references(reader)
+    if code_root is not None:
+        check_named_ids(reader, Path(code_root))
     return reader.data, reader.problems
 
 

@@ -64,8 +64,7 @@ def read_operators(reader: Collector) -> None:
                 themes=t("themes", f.list_of(f.need), default=()),
                 coverage=coverage,
                 source=t("source", f.text, required=True) or "",
-                last_verified=t("last_verified", f.date, required=True),
-                to_verify=bool(t("to_verify", f.boolean)),
+                **reader.freshness(file, op_id, raw),
             )
             missing = [f for f in ("address", "phone") if getattr(op, f) is None]
             if missing and not op.to_verify:
@@ -113,15 +112,14 @@ def read_schemes(reader: Collector) -> None:
                 operator_types=t("operator_types", f.list_of(f.operator_type), default=()),
                 link=t("link", f.url),
                 source=t("source", f.text, required=True) or "",
-                last_verified=t("last_verified", f.date, required=True),
-                to_verify=bool(t("to_verify", f.boolean)),
+                **reader.freshness(file, sid, raw),
             )
         )
 
 
 def read_jobs(reader: Collector) -> None:
     """jobs.yml: the métiers."""
-    for _file, jid, _raw, t in reader.entries("jobs.yml", "jobs"):
+    for file, jid, raw, t in reader.entries("jobs.yml", "jobs"):
         reader.data.jobs.append(
             Job(
                 id=jid,
@@ -132,14 +130,14 @@ def read_jobs(reader: Collector) -> None:
                 training_routes=t("training_routes", f.list_of(f.text), default=()),
                 related_schemes=t("related_schemes", f.list_of(f.ident), default=()),
                 source=t("source", f.text, required=True) or "",
-                last_verified=t("last_verified", f.date, required=True),
+                **reader.freshness(file, jid, raw),
             )
         )
 
 
 def read_events(reader: Collector) -> None:
     """events.yml: dated events (an end before the start is refused)."""
-    for file, eid, _raw, t in reader.entries("events.yml", "events"):
+    for file, eid, raw, t in reader.entries("events.yml", "events"):
         start = t("start", f.date, required=True)
         end = t("end", f.date)
         if start and end and end < start:
@@ -157,6 +155,7 @@ def read_events(reader: Collector) -> None:
                 audience=t("audience", f.text),
                 link=t("link", f.url),
                 source=t("source", f.text, required=True) or "",
+                **reader.freshness(file, eid, raw),
             )
         )
 
@@ -194,7 +193,7 @@ def read_rules(reader: Collector) -> None:
 
 def read_contacts(reader: Collector) -> None:
     """contacts.yml: phone lines and directories given as they are."""
-    for _file, cid, raw, t in reader.entries("contacts.yml", "contacts"):
+    for file, cid, raw, t in reader.entries("contacts.yml", "contacts"):
         free = raw.get("free")
         reader.data.contacts.append(
             ContactEntry(
@@ -206,8 +205,7 @@ def read_contacts(reader: Collector) -> None:
                 free=free if isinstance(free, bool) else None,
                 summary=t("summary", f.text) or "",
                 source=t("source", f.text, required=True) or "",
-                last_verified=t("last_verified", f.date, required=True),
-                to_verify=bool(t("to_verify", f.boolean)),
+                **reader.freshness(file, cid, raw),
             )
         )
 
@@ -244,6 +242,7 @@ def read_partners(reader: Collector) -> None:
                 default_commune=t("default_commune", f.insee),
                 profile=t("profile", f.among(("youth", "referent"), "profil")) or "youth",
                 source=t("source", f.text, required=True) or "",
-                last_verified=t("last_verified", f.date, required=True),
+                operator=t("operator", f.ident),
+                **reader.freshness(file, pid, raw),
             )
         )

@@ -68,14 +68,19 @@ class KnowledgeData:
 
     def to_verify(self) -> list[tuple[str, str]]:
         """(kind, id) of every entry still marked ``to_verify``."""
-        out = []
-        for kind, items in (
+        return [(kind, item.id) for kind, item in self.reviewable() if item.to_verify]
+
+    def reviewable(self) -> list[tuple[str, Any]]:
+        """(kind, entry) of every entry that carries ``last_verified`` and ``review_by``."""
+        kinds = (
             ("operator", self.operators),
             ("scheme", self.schemes),
+            ("job", self.jobs),
+            ("event", self.events),
             ("contact", self.contacts),
-        ):
-            out += [(kind, item.id) for item in items if item.to_verify]
-        return out
+            ("partner", self.partners),
+        )
+        return [(kind, item) for kind, items in kinds for item in items]
 
 
 class Collector:
@@ -110,6 +115,33 @@ class Collector:
         except f.Invalid as exc:
             self.problem(file, entry_id, name, str(exc))
             return default
+
+    def freshness(self, file: str, entry_id: str, raw: dict) -> dict[str, Any]:
+        """``last_verified``, ``review_by`` and ``to_verify`` of one entry, checked together.
+
+        ``last_verified`` is the day someone checked the entry against its source: every entry
+        carries the key, and it may stay null only while the entry is marked ``to_verify``.
+        ``review_by`` is when it must be checked again.
+        """
+        t = self.taker(file, entry_id, raw)
+        verified = t("last_verified", f.date)
+        to_verify = bool(t("to_verify", f.boolean))
+        review_by = t("review_by", f.date, required=True)
+        if "last_verified" not in raw:
+            message = "champ obligatoire manquant (null si personne ne l'a vérifié)"
+            self.problem(file, entry_id, "last_verified", message)
+        elif verified is None and not to_verify and raw.get("last_verified") in (None, ""):
+            self.problem(
+                file,
+                entry_id,
+                "last_verified",
+                "jamais vérifiée auprès de sa source : mettre to_verify: true",
+            )
+        if verified and review_by and review_by < verified:
+            self.problem(
+                file, entry_id, "review_by", f"date de revue ({review_by}) avant la vérification"
+            )
+        return {"last_verified": verified, "review_by": review_by, "to_verify": to_verify}
 
     def taker(self, file: str, entry_id: str, raw: dict) -> Callable[..., Any]:
         """``take`` bound to one entry: ``t("phone", f.phone)``."""

@@ -18,6 +18,7 @@ def check_references(reader: Collector) -> None:
     deps = {x.code for x in d.departements}
     schemes = {s.id for s in d.schemes}
     contacts = {c.id for c in d.contacts}
+    operators = {o.id for o in d.operators}
     types_present = {op.type for op in d.operators}
 
     def ref(file: str, entry: str, fld: str, code: str | None, known: set, what: str) -> None:
@@ -57,6 +58,7 @@ def check_references(reader: Collector) -> None:
     for p in d.partners:
         ref("partners.yml", p.id, "commune", p.commune, communes, "commune")
         ref("partners.yml", p.id, "default_commune", p.default_commune, communes, "commune")
+        ref("partners.yml", p.id, "operator", p.operator, operators, "opérateur")
     for r in d.rules:
         ref("routing.yml", r.id, "contact", r.contact, contacts, "contact")
         if r.operator_type and r.operator_type not in types_present:

@@ -99,7 +99,8 @@ def read_territories(reader: Collector) -> None:
 def read_missions_locales(reader: Collector) -> None:
     """The UNML tables: one operator per Mission Locale, one per commune."""
     file = "operators/missions_locales.csv"
-    cols = ("code_ml_unml", "nom_affiche", "adresse", "code_postal", "ville")
+    cols = ("code_ml_unml", "nom_affiche", "adresse", "code_postal", "ville", "last_verified")
+    cols += ("review_by",)
     structures = {row["code_ml_unml"]: row for row in reader.csv_rows(file, cols)}
 
     file = "operators/commune_mission_locale.csv"
@@ -153,7 +154,15 @@ def read_missions_locales(reader: Collector) -> None:
                 source=UNML_SOURCE,
                 # No phone, e-mail or website in the UNML file: the bot must point to the
                 # official directory, hence to_verify.
-                to_verify=True,
+                **reader.freshness(
+                    "operators/missions_locales.csv",
+                    code,
+                    {
+                        "last_verified": row["last_verified"] or None,
+                        "review_by": row["review_by"] or None,
+                        "to_verify": True,
+                    },
+                ),
             )
         )
     reader.data.communes = [

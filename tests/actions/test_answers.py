@@ -226,7 +226,9 @@ async def test_scheme_info_for_a_referent_adds_conditions_and_verification(kb, d
     await ActionSchemeInfo().run(dispatcher, tracker, domain)
     text = all_text(dispatcher, domain)
     assert "Pour les professionnels" in text
-    assert "Dernière vérification : 28/11/2026" in text
+    verified = kb.get_scheme("cej").last_verified
+    expected = verified.strftime("%d/%m/%Y") if verified else "inconnue"
+    assert f"Dernière vérification : {expected}" in text
 
 
 async def test_unknown_scheme_gets_the_closest_as_buttons(kb, domain, dispatcher):
@@ -333,13 +335,34 @@ async def test_unknown_job_gets_discovery_offers(kb, domain, dispatcher):
     assert kb.get_scheme("parcours_metiers").name in message.titles
 
 
+def _every_event(kb):
+    """Every event of the data, soonest first: tests take their days from it, not the calendar."""
+    return kb.upcoming_events(on=dt.date.min, limit=10_000)
+
+
 async def test_events_near_the_commune(kb, domain, dispatcher):
+    events = _every_event(kb)
+    if not events:
+        pytest.skip("the data holds no dated event")
+    day = events[0].start  # the first event is still to come that day
     tracker = make_tracker(slots={"commune": "76540"}, intent="ask_events")
-    await ActionEvents().run(dispatcher, tracker, domain)
+    await ActionEvents(today=lambda: day).run(dispatcher, tracker, domain)
     text = all_text(dispatcher, domain)
-    expected = kb.upcoming_events("76540", on=dt.date.today())
+    expected = kb.upcoming_events("76540", on=day)
     assert text.startswith("Les prochains événements près de Rouen :")
     assert expected[0].title in text
+
+
+async def test_no_event_left_gives_the_agenda(kb, domain, dispatcher):
+    events = _every_event(kb)
+    day = max((e.end or e.start for e in events), default=dt.date(2000, 1, 1)) + dt.timedelta(1)
+    tracker = make_tracker(slots={"commune": "76540"}, intent="ask_events")
+    await ActionEvents(today=lambda: day).run(dispatcher, tracker, domain)
+    text = all_text(dispatcher, domain)
+    line = kb.contact("parcours_metiers")
+    assert text.startswith("Je n'ai pas d'événement prévu pour le moment.")
+    assert not text.rstrip().endswith(":")  # never « L'agenda complet est ici : » and nothing
+    assert line.website in text
 
 
 async def test_agency_contact_of_rouen_info_jeunes(kb, domain, dispatcher):
