@@ -11,14 +11,64 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import BoussoleAction
 from actions.render import (
+    OPERATOR_TYPE_LABELS,
     PARCOURS_METIERS,
     button,
+    contact_entry,
     contact_entry_text,
     operator_card,
     parcours_metiers_text,
     value,
 )
 from actions.understanding import is_referent, known_age
+
+# How the office was chosen (knowledge.models.Contact.match), said under its card; {ton} is
+# « ton » or « votre ». A head office is never given as if it were the local office.
+WHERE_TEXT = {
+    "nearest": "c'est le lieu le plus proche de {commune} que nous connaissons, à environ {km} km.",
+    "epci": (
+        "ce lieu est dans {ton} intercommunalité ; nos données ne disent pas encore s'il est le "
+        "plus proche de {commune}."
+    ),
+    "departement": (
+        "ce lieu est dans {ton} département ; nos données ne disent pas encore s'il est le plus "
+        "proche de {commune}."
+    ),
+    "head_office": (
+        "c'est le siège de {structure} qui couvre {commune}{far} ; l'antenne la plus proche "
+        "n'est pas encore dans nos données. {directory}"
+    ),
+    "directory": (
+        "nous n'avons pas encore l'adresse du lieu le plus proche de {commune}. {directory}"
+    ),
+}
+DIRECTORY = "annuaire_service_public"
+
+
+def where_text(contact: Any, commune: str, formal: bool, directory: str) -> str | None:
+    """How the office of ``contact`` was chosen for ``commune``, or None when it serves it."""
+    template = WHERE_TEXT.get(value(contact, "match"))
+    if template is None:
+        return None
+    km = value(contact, "distance_km")
+    about = max(1, round(km)) if km is not None else None
+    text = template.format(
+        commune=commune,
+        ton="votre" if formal else "ton",
+        structure=OPERATOR_TYPE_LABELS.get(
+            value(value(contact, "operator"), "type"), "la structure"
+        ),
+        km=about,
+        far=f", à environ {about} km" if about else "",
+        directory=directory,
+    ).strip()
+    return text[0].upper() + text[1:]
+
+
+def _directory_sentence() -> str:
+    """Where to look an office up: the official directory of contacts.yml (never code)."""
+    site = value(contact_entry(DIRECTORY, safe=True), "website")
+    return f"L'annuaire officiel donne les adresses et les horaires : {site}" if site else ""
 
 
 def _coverage_text(operator: Any) -> str:
@@ -71,13 +121,19 @@ class ActionFindContacts(BoussoleAction):
         if commune is None:
             dispatcher.utter_message(response="utter_ask_commune")
             return []
+        situation = tracker.get_slot("situation")
+        # A parent is routed on the child's age and situation, and spoken to with « vous ».
+        parent = situation == "parent" or tracker.get_slot("profile") == "parent"
         contacts = self.kb.find_contacts(
             commune.insee,
             tracker.get_slot("topic") or "orientation",
             age=known_age(tracker),
-            situation=tracker.get_slot("situation"),
+            situation=None if situation == "parent" else situation,
+            parent=parent,
         )
         referent = is_referent(tracker)
+        formal = parent or referent
+        directory = _directory_sentence()
         dispatcher.utter_message(response="utter_contacts_intro", commune=commune.name)
         gave_parcours_metiers = False
         for contact in contacts:
@@ -90,7 +146,12 @@ class ActionFindContacts(BoussoleAction):
                     response="utter_second_door", parcours_metiers=contact_entry_text(line)
                 )
                 continue
-            card = operator_card(contact.operator, contact.reason, self._town(contact.operator))
+            card = operator_card(
+                contact.operator,
+                contact.reason,
+                self._town(contact.operator),
+                where_text(contact, commune.name, formal, directory),
+            )
             if line is not None:
                 card += "\n" + contact_entry_text(line)  # "Ligne … : 0 800 …", labelled already
             if referent:

@@ -29,6 +29,7 @@ PHONE = "Téléphone"
 WEBSITE = "Site"
 HOURS = "Horaires"
 WHY = "Pourquoi"
+WHERE = "Où"
 HOW_TO_APPLY = "Comment faire"
 MORE = "En savoir plus"
 
@@ -43,6 +44,9 @@ OPERATOR_TYPE_LABELS = {
     "aom": "l'Agence de l'Orientation et des Métiers",
     "partner": "une structure du réseau de proximité",
     "region": "la Région Normandie",
+    "mdph": "la MDPH (maison départementale des personnes handicapées)",
+    "suio": "le service d'orientation de l'université (SUIO)",
+    "cep": "le conseil en évolution professionnelle (CEP)",
 }
 
 
@@ -111,8 +115,14 @@ def operator_types_text(types: Any) -> str:
     return ", ".join(labels[:-1]) + " ou " + labels[-1]
 
 
-def operator_card(operator: Any, reason: str | None = None, town: str | None = None) -> str:
-    """A place to go: name, address, phone, website, opening hours when known, and why it fits."""
+def operator_card(
+    operator: Any, reason: str | None = None, town: str | None = None, where: str | None = None
+) -> str:
+    """A place to go: name, address, phone, website, opening hours when known, and why it fits.
+
+    ``where`` says how the place was chosen when it is not simply the one serving the commune
+    (the nearest one, a head office, or no office known yet): it replaces the generic note.
+    """
     address = value(operator, "address")
     place = " ".join(filter(None, [value(operator, "postcode"), town]))
     details = {
@@ -123,7 +133,9 @@ def operator_card(operator: Any, reason: str | None = None, town: str | None = N
     }
     lines = [value(operator, "name")]
     lines += [detail(label, text) for label, text in details.items() if text]
-    if not (details[ADDRESS] or details[PHONE] or details[WEBSITE]):
+    if where:
+        lines.append(detail(WHERE, where))
+    elif not (details[ADDRESS] or details[PHONE] or details[WEBSITE]):
         lines.append(
             "Coordonnées en cours de vérification : cherche son nom sur l'annuaire "
             "service-public.fr ou appelle la ligne Parcours Métiers ci-dessous."

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from knowledge import schema
+from knowledge.annuaire import distance_km
 from knowledge.loader import make_engine
 from knowledge.models import (
     Commune,
@@ -53,8 +54,24 @@ SITUATION_LABELS = {
     "referent": "référent ou référente d'une structure",
     "handicap": "en situation de handicap",
 }
-_COVERAGE_RANK = {"commune": 0, "epci": 1, "departement": 2, "region": 3}
+_COVERAGE_RANK = {"commune": 0, "epci": 1, "departement": 2}
+# Types whose region-wide entry is the service itself, not a pointer to the directory.
+_REGIONAL_TYPES = frozenset({"aom", "region"})
+# Beyond its département, an office is proposed as "nearest" only this close (km, as the crow
+# flies): a border town's neighbour, not a city 100 km away.
+NEAR_KM = 30.0
+# Types proposed only where their data says they serve (a partner of the network is local).
+_SERVED_ONLY = frozenset({"partner"})
 _SEARCH_CUTOFF = 60
+
+
+@dataclass(frozen=True)
+class Located:
+    """An office chosen for a commune, how (``Contact.match``) and how far, when known."""
+
+    operator: Operator
+    match: str
+    distance_km: float | None = None
 
 
 class KnowledgeBaseNotLoaded(RuntimeError):
@@ -154,9 +171,15 @@ class KnowledgeBase:
         for j in snap.jobs.values():
             for name in (j.name, *j.aliases):
                 self._job_choices.setdefault(fold(name, words_only=True), j.id)
-        self._by_type: dict[str, list[Operator]] = {}
+        # Offices with a place, per type; the region-wide entry of each type apart. The
+        # Missions Locales of the UNML table are head offices, reached through the commune.
+        self._local: dict[str, list[Operator]] = {}
+        self._regional: dict[str, Operator] = {}
         for op in sorted(snap.operators.values(), key=lambda o: o.id):
-            self._by_type.setdefault(op.type, []).append(op)
+            if op.coverage.region:
+                self._regional.setdefault(op.type, op)
+            elif not (op.type == "mission_locale" and op.annuaire_id is None):
+                self._local.setdefault(op.type, []).append(op)
 
     # -- communes ---------------------------------------------------------------------------
 
@@ -209,7 +232,7 @@ class KnowledgeBase:
     # -- routing ----------------------------------------------------------------------------
 
     def _rules_for(self, need: str | None) -> list[RoutingRule]:
-        return [r for r in self._snap.rules if r.need == "*" or r.need == need]
+        return [r for r in self._snap.rules if "*" in r.need or need in r.need]
 
     def required_criteria(self, need: str | None) -> tuple[str, ...]:
         """Which of ``age``, ``situation`` the routing for ``need`` depends on (ask them first)."""
@@ -220,25 +243,103 @@ class KnowledgeBase:
         }
         return tuple(c for c in CRITERIA if needed[c])
 
-    def _covering(self, op_type: str, commune: Commune | None) -> Operator | None:
-        """The ``op_type`` operator nearest the commune: commune > EPCI > département > region."""
+    def locate(self, op_type: str, commune: str | Commune | None) -> Located | None:
+        """The office of ``op_type`` for the commune, and how it was chosen (``Contact.match``).
+
+        In order: an office whose data says it serves the commune (commune > EPCI > département
+        coverage; the nearest when several do); else the nearest office by town-hall position;
+        else one in the same EPCI, then the same département. A Mission Locale is looked for
+        among the offices in the territory of the structure covering the commune, and its
+        head office is the last resort, said as such. Without any office, the region-wide
+        entry of the type (which points to the official directory).
+        """
+        place = self._place(commune)
+        offices = self._local.get(op_type, ())
         if op_type == "mission_locale":
-            ml = commune.mission_locale if commune else None
-            return self._snap.operators.get(ml) if ml else None
-        best: tuple[int, Operator] | None = None
-        for op in self._by_type.get(op_type, ()):
+            return self._locate_mission_locale(place, offices)
+        if place is not None:
+            found = self._served(place, offices)
+            if found is None and op_type not in _SERVED_ONLY:
+                found = self._near(place, offices)
+            if found is not None:
+                return found
+        regional = self._regional.get(op_type)
+        if regional is None:
+            return None
+        return Located(regional, "region" if op_type in _REGIONAL_TYPES else "directory")
+
+    def _served(self, place: Commune, offices: Iterable[Operator]) -> Located | None:
+        best: tuple[int, float, str] | None = None
+        found: Located | None = None
+        for op in offices:
             cov = op.coverage
             levels = []
-            if commune is not None:
-                levels += ["commune"] if commune.insee in cov.communes else []
-                levels += ["epci"] if commune.epci and commune.epci in cov.epcis else []
-                levels += ["departement"] if commune.departement in cov.departements else []
-            levels += ["region"] if cov.region else []
-            if levels:
-                rank = min(_COVERAGE_RANK[level] for level in levels)
-                if best is None or rank < best[0]:
-                    best = (rank, op)
-        return best[1] if best else None
+            levels += ["commune"] if place.insee in cov.communes else []
+            levels += ["epci"] if place.epci and place.epci in cov.epcis else []
+            levels += ["departement"] if place.departement in cov.departements else []
+            if not levels:
+                continue
+            km = self._distance(place, op)
+            key = (min(_COVERAGE_RANK[level] for level in levels), km or 0.0, op.id)
+            if best is None or key < best:
+                best, found = key, Located(op, "serves", km)
+        return found
+
+    def _near(self, place: Commune, offices: Iterable[Operator]) -> Located | None:
+        """The nearest office by position; without positions, one in the EPCI, then département.
+
+        An office is only "near" in the same département or within :data:`NEAR_KM`: beyond,
+        the person is better served by the official directory than by a far office.
+        """
+        offices = list(offices)
+        measured = []
+        for op in offices:
+            km = self._distance(place, op)
+            where = self.commune(op.commune) if op.commune else None
+            same_dep = where is not None and where.departement == place.departement
+            if km is not None and (same_dep or km <= NEAR_KM):
+                measured.append((km, op.id, op))
+        if measured:
+            km, _id, op = min(measured)
+            return Located(op, "serves" if op.commune == place.insee else "nearest", km)
+        if place.latitude is not None:
+            return None  # positions known, nothing near enough
+        for level in ("epci", "departement"):
+            for op in offices:
+                where = self.commune(op.commune) if op.commune else None
+                if where is not None and getattr(where, level) == getattr(place, level):
+                    return Located(op, "serves" if where.insee == place.insee else level)
+        return None
+
+    def _locate_mission_locale(
+        self, place: Commune | None, offices: Iterable[Operator]
+    ) -> Located | None:
+        head_id = place.mission_locale if place else None
+        head = self._snap.operators.get(head_id) if head_id else None
+        if place is None or head is None:
+            return None
+        found = self._served(place, offices)
+        if found is None and head.commune == place.insee:
+            found = Located(head, "serves")
+        if found is None:
+            # Only offices in the territory of the structure covering the commune: the nearest
+            # antenne of another Mission Locale would not take the person in.
+            territory = set(head.coverage.communes)
+            found = self._near(place, [op for op in offices if op.commune in territory])
+        return found or Located(head, "head_office", self._distance(place, head))
+
+    def _distance(self, place: Commune, op: Operator) -> float | None:
+        if None in (place.latitude, place.longitude):
+            return None
+        if op.latitude is not None and op.longitude is not None:
+            there = (op.latitude, op.longitude)
+        else:
+            # An office without its own position is placed at its commune's town hall.
+            town = self.commune(op.commune) if op.commune else None
+            if town is None or None in (town.latitude, town.longitude):
+                return None
+            there = (town.latitude, town.longitude)
+        return round(distance_km((place.latitude, place.longitude), there), 1)
 
     def find_contacts(
         self,
@@ -246,11 +347,14 @@ class KnowledgeBase:
         need: str | None,
         age: int | None = None,
         situation: str | Iterable[str] | None = None,
+        parent: bool = False,
     ) -> list[Contact]:
         """Who to contact for ``need`` in ``commune``, in priority order, each with its reason.
 
         Rules that depend on an unknown age or situation are skipped (see
         :meth:`required_criteria`); the Parcours Métiers line (a rule for everyone) is always there.
+        For a parent, ``age`` and ``situation`` are the child's and the reasons speak to the
+        parent (« vous », ``reason_parent`` of each rule).
         """
         place = self._place(commune)
         situations = _situations(situation)
@@ -263,19 +367,23 @@ class KnowledgeBase:
                 continue
             if rule.situations and situations.isdisjoint(rule.situations):
                 continue
-            op = self._covering(rule.operator_type, place)
-            if op is None or (op.id, rule.contact) in seen:
+            located = self.locate(rule.operator_type, place)
+            if located is None:
+                continue
+            op = located.operator
+            if (op.id, rule.contact) in seen:
                 continue
             if not _serves(op, age, situations):
                 continue
             seen.add((op.id, rule.contact))
-            reason = rule.reason.format(
+            template = rule.reason_parent if parent and rule.reason_parent else rule.reason
+            reason = template.format(
                 age=age if age is not None else "",
-                commune=place.name if place else "ta commune",
+                commune=place.name if place else ("votre commune" if parent else "ta commune"),
                 operator=op.name,
             )
             line = self._snap.contacts.get(rule.contact) if rule.contact else None
-            out.append(Contact(op, reason, rule.id, line))
+            out.append(Contact(op, reason, rule.id, line, located.match, located.distance_km))
         return out
 
     # -- schemes ----------------------------------------------------------------------------

@@ -16,7 +16,9 @@ from knowledge.sources import DATA_DIR, errors, read_knowledge
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``kb`` command and its sub-commands."""
     kb = subparsers.add_parser(
-        "kb", help="base de connaissances : validate | stale | load | stats | resolve"
+        "kb",
+        help="base de connaissances : validate | stale | load | stats | resolve | import | "
+        "routing-matrix",
     )
     sub = kb.add_subparsers(dest="kb_command", metavar="SUBCOMMAND")
     kb.set_defaults(func=lambda _a: kb.print_help() or 2)
@@ -57,6 +59,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     near.add_argument("--data", type=Path, default=DATA_DIR, help="dossier des données")
     near.set_defaults(func=_near_words)
 
+    imp = sub.add_parser("import", help="importe une source officielle dans knowledge/data")
+    imp_sub = imp.add_subparsers(dest="import_source", metavar="SOURCE")
+    imp.set_defaults(func=lambda _a: imp.print_help() or 2)
+    annuaire = imp_sub.add_parser(
+        "annuaire", help="export JSON de l'Annuaire de l'administration (data.gouv.fr)"
+    )
+    annuaire.add_argument("file", type=Path, help="…-data.gouv_local.json ou l'archive .tar.bz2")
+    annuaire.add_argument("--data", type=Path, default=DATA_DIR, help="dossier des données")
+    annuaire.add_argument(
+        "--date",
+        type=_iso_day,
+        help="date du téléchargement (défaut : celle du nom du fichier)",
+    )
+    annuaire.set_defaults(func=_import_annuaire)
+
+    matrix = sub.add_parser(
+        "routing-matrix", help="qui reçoit chaque besoin × âge × situation (pour l'équipe)"
+    )
+    matrix.add_argument("--commune", default="14118", help="code INSEE (défaut : Caen)")
+    matrix.add_argument("--parent", action="store_true", help="la grille des parents")
+    matrix.add_argument("--db", help="URL SQLAlchemy (défaut : KNOWLEDGE_DB_URL)")
+    matrix.set_defaults(func=_routing_matrix)
+
     resolve = sub.add_parser("resolve", help="communes reconnues dans un texte")
     resolve.add_argument("text", nargs="?", help="mention ou phrase")
     resolve.add_argument("--batch", type=Path, help="un texte par ligne → une liste JSON par ligne")
@@ -71,6 +96,46 @@ def _iso_day(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"date invalide {text!r} (AAAA-MM-JJ attendu)") from None
+
+
+def _import_annuaire(args: argparse.Namespace) -> int:
+    from knowledge.annuaire import ImportRefused, import_annuaire
+
+    try:
+        report = import_annuaire(args.file, args.data, args.date)
+    except ImportRefused as exc:
+        print(f"Import refusé : {exc}", file=sys.stderr)
+        return 1
+    for warning in report.warnings:
+        print(f"[avertissement] {warning}", file=sys.stderr)
+    kept = ", ".join(f"{n} {t}" for t, n in sorted(report.kept.items())) or "aucun lieu"
+    print(
+        f"{report.file_name} (téléchargé le {report.retrieved:%d/%m/%Y}) : {report.records} fiches "
+        f"lues, gardé {kept} ; {report.positions} positions de mairies ; "
+        f"{report.seconds:.1f} s. Lancez `python -m bot kb load` pour les servir."
+    )
+    return 0
+
+
+def _routing_matrix(args: argparse.Namespace) -> int:
+    from knowledge.api import KnowledgeBase, KnowledgeBaseNotLoaded
+    from knowledge.routing_matrix import cells, render
+
+    try:
+        kb = KnowledgeBase.from_url(args.db)
+    except (KnowledgeBaseNotLoaded, SQLAlchemyError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    commune = kb.commune(args.commune)
+    if commune is None:
+        print(f"Commune inconnue : {args.commune}", file=sys.stderr)
+        return 2
+    grid = list(cells(kb, commune.insee, parent=args.parent))
+    print(f"Orientation pour {commune.name} ({commune.insee})")
+    print(render(grid))
+    empty = sum(cell.empty for cell in grid)
+    print(f"{len(grid)} lignes, {empty} case(s) vide(s).")
+    return 1 if empty else 0
 
 
 def _print_problems(problems) -> None:

@@ -26,6 +26,9 @@ class Commune:
     epci: str | None = None
     population: int = 0
     mission_locale: str | None = None  # operator id of the Mission Locale covering it
+    # Position of its town hall (official directory), to find the nearest office; None if unknown.
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,9 @@ class Operator:
     publics: Publics = field(default_factory=Publics)
     themes: tuple[str, ...] = ()
     coverage: Coverage = field(default_factory=Coverage)
+    latitude: float | None = None
+    longitude: float | None = None
+    annuaire_id: str | None = None  # record id in the official directory, when imported from it
     source: str = ""
     last_verified: dt.date | None = None
     review_by: dt.date | None = None  # check it against its source again by then
@@ -155,10 +161,11 @@ class Event:
 @dataclass(frozen=True)
 class RoutingRule:
     id: str
-    need: str
+    need: tuple[str, ...]  # needs it applies to, ("*",) for every need
     operator_type: str
     priority: int
     reason: str
+    reason_parent: str = ""  # the same advice said to a parent (« vous », about their child)
     age_min: int | None = None
     age_max: int | None = None
     situations: tuple[str, ...] = ()
@@ -245,12 +252,22 @@ class Mention:
 
 @dataclass(frozen=True)
 class Contact:
-    """An operator to contact, why (French sentence ready to say) and the routing rule behind it."""
+    """An operator to contact, why (French sentence ready to say) and the routing rule behind it.
+
+    ``match`` says how the office was chosen for the commune: ``serves`` (its data says it
+    serves the commune), ``nearest`` (the nearest office, ``distance_km`` away), ``epci`` or
+    ``departement`` (an office in the same intercommunality or département, positions being
+    unknown), ``head_office`` (only the head office of the structure covering the commune is
+    known), ``directory`` (no office known: an entry pointing to the official directory) or
+    ``region`` (a service for the whole region).
+    """
 
     operator: Operator
     reason: str
     rule_id: str
     line: ContactEntry | None = None
+    match: str = "serves"
+    distance_km: float | None = None
 
 
 @dataclass(frozen=True)

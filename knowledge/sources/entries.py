@@ -32,7 +32,9 @@ def read_operators(reader: Collector) -> None:
             situations = reader.take(file, op_id, publics, "situations", f.list_of(f.situation))
             cov_raw = raw.get("coverage")
             coverage = Coverage()
-            if not isinstance(cov_raw, dict) or not any(cov_raw.values()):
+            if raw.get("annuaire_id") and cov_raw in ({}, None) and raw.get("commune"):
+                pass  # the directory states no served commune: proposed by distance only
+            elif not isinstance(cov_raw, dict) or not any(cov_raw.values()):
                 reader.problem(
                     file,
                     op_id,
@@ -63,6 +65,9 @@ def read_operators(reader: Collector) -> None:
                 publics=Publics(lo, hi, situations or ()),
                 themes=t("themes", f.list_of(f.need), default=()),
                 coverage=coverage,
+                latitude=t("latitude", f.coordinate),
+                longitude=t("longitude", f.coordinate),
+                annuaire_id=t("annuaire_id", f.text),
                 source=t("source", f.text, required=True) or "",
                 **reader.freshness(file, op_id, raw),
             )
@@ -166,10 +171,12 @@ def read_rules(reader: Collector) -> None:
     for file, rid, raw, t in reader.entries("routing.yml", "rules"):
         lo, hi = reader.age_range(file, rid, raw, "")
         reason = t("reason", f.text, required=True) or ""
-        try:
-            reason.format(age="", commune="", operator="")
-        except (KeyError, IndexError, ValueError):
-            reader.problem(file, rid, "reason", "seuls {age}, {commune} et {operator} sont permis")
+        reason_parent = t("reason_parent", f.text, required=True) or ""
+        for name, text in (("reason", reason), ("reason_parent", reason_parent)):
+            try:
+                text.format(age="", commune="", operator="")
+            except (KeyError, IndexError, ValueError):
+                reader.problem(file, rid, name, "seuls {age}, {commune} et {operator} sont permis")
         priority = raw.get("priority")
         if not isinstance(priority, int) or isinstance(priority, bool):
             reader.problem(file, rid, "priority", "entier attendu")
@@ -177,10 +184,11 @@ def read_rules(reader: Collector) -> None:
         reader.data.rules.append(
             RoutingRule(
                 id=rid,
-                need=t("need", need, required=True) or "*",
+                need=t("need", f.list_of(need), required=True) or ("*",),
                 operator_type=t("operator_type", f.operator_type, required=True) or "",
                 priority=priority,
                 reason=reason,
+                reason_parent=reason_parent,
                 age_min=lo,
                 age_max=hi,
                 situations=t("situations", f.list_of(f.situation), default=()),

@@ -90,6 +90,13 @@ def date(value: Any) -> dt.date:
         raise Invalid(f"date invalide {value!r} (AAAA-MM-JJ attendu)") from None
 
 
+def coordinate(value: Any) -> float:
+    """A latitude or longitude in decimal degrees."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or abs(value) > 180:
+        raise Invalid(f"coordonnée invalide {value!r} (degrés décimaux attendus)")
+    return float(value)
+
+
 def boolean(value: Any) -> bool:
     """true or false, nothing else."""
     if not isinstance(value, bool):

@@ -103,8 +103,8 @@ def check_overlaps(reader: Collector) -> None:
     """Two operators of one type covering the same place at the same level is ambiguous."""
     owners: dict[tuple, list[str]] = defaultdict(list)
     for op in reader.data.operators:
-        if op.type == "mission_locale" and op.source == UNML_SOURCE:
-            continue
+        if (op.type == "mission_locale" and op.source == UNML_SOURCE) or op.annuaire_id:
+            continue  # offices of the directory may share communes: the nearest is proposed
         cov = op.coverage
         keys = [("commune", c) for c in cov.communes] + [("epci", e) for e in cov.epcis]
         keys += [("departement", x) for x in cov.departements]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter, defaultdict
 
@@ -91,9 +92,32 @@ def read_territories(reader: Collector) -> None:
                 row["code_insee"], row["nom"], row["type"], parent, row["departement_code"]
             )
         )
+    read_positions(reader)
     reader.data.common_words = reader.lines("territories/common_words.txt")
     reader.data.outside_places = reader.lines("territories/outside_places.txt")
     reader.data.near_words = reader.lines("territories/near_words.txt")
+
+
+def read_positions(reader: Collector) -> None:
+    """Town-hall positions (``kb import annuaire``), optional: without them, no distances."""
+    file = "territories/commune_positions.csv"
+    if not (reader.dir / file).exists():
+        return
+    positions = {}
+    for row in reader.csv_rows(file, ("code_insee", "latitude", "longitude")):
+        try:
+            positions[row["code_insee"]] = (float(row["latitude"]), float(row["longitude"]))
+        except ValueError:
+            reader.problem(file, row["code_insee"], "latitude", "nombre décimal attendu")
+    known = {c.insee for c in reader.data.communes}
+    for insee in sorted(set(positions) - known):
+        reader.problem(file, insee, "code_insee", "commune inconnue (COG 2026)")
+    reader.data.communes = [
+        dataclasses.replace(c, latitude=p[0], longitude=p[1])
+        if (p := positions.get(c.insee))
+        else c
+        for c in reader.data.communes
+    ]
 
 
 def read_missions_locales(reader: Collector) -> None:
@@ -166,16 +190,7 @@ def read_missions_locales(reader: Collector) -> None:
             )
         )
     reader.data.communes = [
-        Commune(
-            c.insee,
-            c.name,
-            c.departement,
-            c.postcodes,
-            c.epci,
-            c.population,
-            ml_of.get(c.insee),
-        )
-        for c in reader.data.communes
+        dataclasses.replace(c, mission_locale=ml_of.get(c.insee)) for c in reader.data.communes
     ]
 
 

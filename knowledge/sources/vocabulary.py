@@ -7,6 +7,7 @@ from __future__ import annotations
 
 NEEDS = ("metiers", "formation", "alternance", "emploi", "jeunesse", "orientation")
 SITUATIONS = (
+    "collegien",
     "lyceen",
     "etudiant",
     "demandeur_emploi",
@@ -17,6 +18,7 @@ SITUATIONS = (
     "parent",
     "referent",
     "handicap",
+    "stagiaire",
 )
 OPERATOR_TYPES = (
     "mission_locale",
@@ -29,6 +31,9 @@ OPERATOR_TYPES = (
     "aom",
     "partner",
     "region",
+    "mdph",
+    "suio",
+    "cep",
 )
 # The NLU's `scheme` entity values (knowledge/README.md): each must keep an entry.
 SCHEME_IDS = (

@@ -41,7 +41,9 @@ async def test_louviers_at_19_gets_its_mission_locale_and_why(kb, domain, dispat
     assert f"Adresse : {display_address(ml.address)}, {ml.postcode} " in text
     assert ml.address not in text  # the data's abbreviated form ("4 r septentrion") is not shown
     assert "Pourquoi : À 19 ans, la Mission Locale t'accompagne" in text
-    assert "Celle qui couvre Louviers" in text
+    # The UNML table gives only the head office, elsewhere: said as such, never as the local office.
+    assert "Où : C'est le siège de la Mission Locale qui couvre Louviers" in text
+    assert "l'antenne la plus proche n'est pas encore dans nos données" in text
     # the free line is always the second door
     assert "0 800 05 00 00 (appel gratuit)" in text
 
