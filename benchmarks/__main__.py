@@ -34,6 +34,10 @@ BENCHMARKS = {
         _module("latency"),
     ),
     "gateway": ("web gateway vs direct Rasa REST at 1/10/50 users (issue 5)", _gateway),
+    "annuaire": (
+        "kb import annuaire on a 50,000-record synthetic export vs json.load (issue 12)",
+        _module("annuaire"),
+    ),
     "console": (
         "console pages over 100,000 tracker events, p95 ≤ 300 ms (issue 6)",
         _module("console"),

@@ -433,7 +433,12 @@ def _positions_text(positions: dict) -> str:
 
 def _region_defaults(data_dir: Path) -> dict[str, dict]:
     """Publics and themes of each type's region-wide entry: one place for what a type serves."""
-    out: dict[str, dict] = {}
+    from knowledge.sources.tables import ML_AGE_MAX, ML_AGE_MIN
+    from knowledge.sources.vocabulary import NEEDS
+
+    # The Missions Locales come from the UNML table, whose publics are stated in one place.
+    ml = {"publics": {"age_min": ML_AGE_MIN, "age_max": ML_AGE_MAX}, "themes": list(NEEDS)}
+    out: dict[str, dict] = {"mission_locale": ml}
     for path in sorted((data_dir / "operators").glob("*.yml")):
         if path.name == Path(OUTPUT).name:
             continue
