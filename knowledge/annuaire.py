@@ -67,6 +67,8 @@ DOWNLOAD_PAGE = (
 # Normandy's bounding box, with a margin: a position outside is a data error (swapped fields).
 _LAT = (48.0, 50.2)
 _LON = (-2.2, 2.0)
+# The directory changes every day: an import is due again after a quarter (`kb stale`).
+REVIEW_AFTER = dt.timedelta(days=91)
 _FILE_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})_\d{6}-data\.gouv_local\.json")
 _DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 _CHUNK = 1 << 20
@@ -337,6 +339,7 @@ def _office(record: dict, pivot_type: str, served: list[str], ctx: _Context) -> 
         "annuaire_id": rid,
         "source": f"{SOURCE_NAME}, fiche {rid}, fichier {ctx.report.file_name}",
         "last_verified": ctx.report.retrieved,
+        "review_by": ctx.report.retrieved + REVIEW_AFTER,
         "to_verify": not (street and phone),
     }
     ctx.report.kept[op_type] += 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from sqlalchemy import create_engine, select
@@ -29,10 +28,9 @@ def url(tmp_path):
     return f"sqlite:///{tmp_path / 'var' / 'knowledge.sqlite3'}"
 
 
-def test_load_creates_the_folder_is_fast_and_idempotent(url, tmp_path):
-    started = time.perf_counter()
+def test_load_creates_the_folder_and_is_idempotent(url, tmp_path):
+    # No timing here (BRIEF: speed goes to benchmarks); it failed on the loaded shared machine.
     first, _warnings = load(url)
-    assert time.perf_counter() - started < 5
     assert (tmp_path / "var" / "knowledge.sqlite3").exists()
     second, _ = load(url)
     assert first == second == stats(url)
