@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
                 "WEB_IP_RATE": str(UNREACHABLE_LIMIT),
                 "WEB_SESSION_RATE": str(UNREACHABLE_LIMIT),
                 "REDIS_URL": args.redis_url,
-                "WEB_LIMIT_PREFIX": f"boussole:bench:{uuid.uuid4().hex}:",
+                "REDIS_KEY_PREFIX": f"bench{uuid.uuid4().hex}",
             }
             store = "Redis" if args.redis_url else "memory"
             against += f"; the gateway counts its rate limits in {store}"

@@ -2,14 +2,31 @@
 
 Rasa's stock REST channel drops the ``metadata`` of incoming messages; the gateway sends the
 partner id, page URL and profile (youth or referent) there, and actions need them.
+
+A turn whose conversation could not be read or saved (tracker store down) is answered with an
+apology instead of what Rasa said: Rasa would otherwise carry on in memory and answer as if the
+conversation had been kept (bot/tracker_store.py).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint
 from sanic.request import Request
+
+from bot.tracker_store import turn_failures
+
+logger = logging.getLogger(__name__)
+
+STORAGE_APOLOGY = (
+    "Désolé, je ne peux pas enregistrer cette conversation pour le moment. "
+    "Merci de réessayer dans quelques minutes."
+)
 
 
 class MetadataRestInput(RestInput):
@@ -23,3 +40,20 @@ class MetadataRestInput(RestInput):
         body = request.json or {}
         metadata = body.get("metadata")
         return metadata if isinstance(metadata, dict) else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        async def handle(message: UserMessage) -> None:
+            with turn_failures() as failures:
+                await on_new_message(message)
+            if failures:
+                logger.error(
+                    "Conversation %s: answered with an apology, the tracker store failed (%s)",
+                    message.sender_id,
+                    failures[0],
+                )
+                collector = message.output_channel
+                collector.messages[:] = [
+                    {"recipient_id": message.sender_id, "text": STORAGE_APOLOGY}
+                ]
+
+        return super().blueprint(handle)

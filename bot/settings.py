@@ -61,8 +61,11 @@ class Settings:
     web_ip_rate: int = _setting(
         "WEB_IP_RATE", 120, "chat messages per minute allowed per client IP (0: no limit)"
     )
-    web_limit_prefix: str = _setting(
-        "WEB_LIMIT_PREFIX", "boussole:limits:", "prefix of the rate-limit keys in Redis"
+    redis_key_prefix: str = _setting(
+        "REDIS_KEY_PREFIX",
+        "boussole",
+        "prefix of every key Boussole writes to Redis (letters and digits), so that several "
+        "deployments can share one Redis",
     )
     trusted_proxies: str = _setting(
         "TRUSTED_PROXIES",
@@ -74,6 +77,19 @@ class Settings:
         "TOTEM_IDLE_SECONDS", 120, "the totem forgets its conversation after this many idle seconds"
     )
     demo_partner: str = _setting("DEMO_PARTNER", "rouen_info_jeunes", "partner shown by /demo")
+
+    def __post_init__(self) -> None:
+        # Rasa's lock store silently ignores a prefix that is not alphanumeric.
+        if not self.redis_key_prefix.isalnum():
+            raise ValueError(
+                f"REDIS_KEY_PREFIX ne doit contenir que des lettres et des chiffres "
+                f"(lu : {self.redis_key_prefix!r})."
+            )
+
+    @property
+    def web_limit_prefix(self) -> str:
+        """Prefix of the gateway's rate-limit keys in Redis."""
+        return f"{self.redis_key_prefix}:limits:"
 
     @property
     def rasa_base_url(self) -> str:
@@ -94,6 +110,20 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             continue
         values[f.name] = int(raw) if isinstance(f.default, int) else raw
     return Settings(**values)
+
+
+def as_environ(settings: Settings) -> dict[str, str]:
+    """The environment variables that make :func:`load_settings` return ``settings`` again.
+
+    The stack passes them to its child processes, so that settings changed in code (tests,
+    replicas on other ports) reach every service.
+    """
+    environ = {}
+    for f in fields(Settings):
+        value = getattr(settings, f.name)
+        if value != "":
+            environ[f.metadata["env"]] = str(value)
+    return environ
 
 
 def describe() -> list[tuple[str, str, str]]:

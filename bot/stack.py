@@ -22,7 +22,7 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from bot.rasa_runtime import command as rasa_command
-from bot.settings import PROJECT_ROOT, VAR_DIR, Settings, load_settings
+from bot.settings import PROJECT_ROOT, VAR_DIR, Settings, as_environ, load_settings
 from bot.training import model_path, rasa_env, rasa_executable
 
 
@@ -40,46 +40,72 @@ def port_taken(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+TRACKER_STORE_CLASS = "bot.tracker_store.BoussoleTrackerStore"
+# Secrets stay in the environment: Rasa expands ${VAR} when it reads the endpoints file.
+REDIS_PASSWORD_VAR = "BOUSSOLE_REDIS_PASSWORD"
+
+
 def tracker_store_config(db_url: str) -> dict:
-    """Rasa's SQL tracker-store endpoint config for a SQLAlchemy URL (SQLite or PostgreSQL)."""
+    """Rasa's tracker-store endpoint for a SQLAlchemy URL: Boussole's store, URL from the env.
+
+    The whole URL (driver, ``sslmode`` and other query options, password) reaches the store
+    through ``${TRACKER_DB_URL}``, never through the file.
+    """
     url = make_url(db_url)
-    if url.get_backend_name() == "sqlite":
-        path = Path(url.database or "var/tracker.sqlite3")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return {"type": "SQL", "dialect": "sqlite", "db": str(path)}
-    config = {
-        "type": "SQL",
-        "dialect": url.drivername,
-        "url": url.host or "127.0.0.1",
-        "port": url.port or 5432,
-        "db": url.database,
-    }
-    if url.username:
-        config["username"] = url.username
-    if url.password:
-        config["password"] = url.password
-    return config
+    if url.get_backend_name() == "sqlite" and url.database:
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    return {"type": TRACKER_STORE_CLASS, "url": "${TRACKER_DB_URL}"}
 
 
-def lock_store_config(redis_url: str) -> dict:
-    """Redis lock store when ``REDIS_URL`` is set (several Rasa replicas), else in memory."""
+def lock_store_config(redis_url: str, key_prefix: str) -> dict:
+    """Redis lock store when ``REDIS_URL`` is set (several Rasa replicas), else in memory.
+
+    ``rediss://`` turns TLS on; a user name and the database number are kept; the password is
+    read from the environment; the key prefix lets several deployments share one Redis.
+    """
     if not redis_url:
         return {"type": "in_memory"}
     url = make_url(redis_url)
-    config = {"type": "redis", "url": url.host or "127.0.0.1", "port": url.port or 6379}
-    if url.database:
-        config["db"] = int(url.database)
+    if url.drivername not in ("redis", "rediss"):
+        raise ValueError(
+            f"REDIS_URL doit commencer par redis:// ou rediss:// (lu : {url.drivername}://)"
+        )
+    config = {
+        "type": "redis",
+        "url": url.host or "127.0.0.1",
+        "port": url.port or 6379,
+        "db": int(url.database or 0),
+        "key_prefix": key_prefix,
+    }
+    if url.drivername == "rediss":
+        config["use_ssl"] = True
+    if url.username:
+        config["username"] = url.username
     if url.password:
-        config["password"] = url.password
+        config["password"] = f"${{{REDIS_PASSWORD_VAR}}}"
     return config
 
 
+def secret_env(settings: Settings) -> dict[str, str]:
+    """The variables the endpoints file refers to, for Rasa's environment."""
+    env = {"TRACKER_DB_URL": settings.tracker_db_url}
+    if settings.redis_url:
+        password = make_url(settings.redis_url).password
+        if password:
+            env[REDIS_PASSWORD_VAR] = str(password)
+    return env
+
+
 def write_endpoints(settings: Settings, path: Path) -> Path:
-    """Write the Rasa endpoints file matching ``settings`` (ports, tracker and lock stores)."""
+    """Write the Rasa endpoints file matching ``settings`` (ports, tracker and lock stores).
+
+    It holds no secret: URLs with passwords are read by Rasa from its environment
+    (:func:`secret_env`).
+    """
     endpoints = {
         "action_endpoint": {"url": settings.action_url},
         "tracker_store": tracker_store_config(settings.tracker_db_url),
-        "lock_store": lock_store_config(settings.redis_url),
+        "lock_store": lock_store_config(settings.redis_url, settings.redis_key_prefix),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
@@ -151,17 +177,9 @@ class Stack:
 
     def env(self) -> dict[str, str]:
         env = rasa_env()
-        s = self.settings
-        env.update(
-            RASA_PORT=str(s.rasa_port),
-            ACTION_PORT=str(s.action_port),
-            WEB_PORT=str(s.web_port),
-            BOUSSOLE_HOST=s.host,
-            KNOWLEDGE_DB_URL=s.knowledge_db_url,
-            TRACKER_DB_URL=s.tracker_db_url,
-            APP_DB_URL=s.app_db_url,
-            RASA_URL=s.rasa_base_url,
-        )
+        env.update(as_environ(self.settings))
+        env["RASA_URL"] = self.settings.rasa_base_url
+        env.update(secret_env(self.settings))
         return env
 
     def build(self) -> list[Service]:

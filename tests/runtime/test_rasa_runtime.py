@@ -1,27 +1,19 @@
-"""bot.rasa_runtime: Rasa with Boussole's fixes accepts, stores and featurizes exactly like Rasa."""
+"""bot.rasa_runtime: Rasa with Boussole's one fix accepts and rejects exactly like Rasa."""
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 
 import jsonschema
 import pytest
-from rasa.core import tracker_store
 from rasa.core.actions.action import RemoteAction
-from rasa.nlu.utils.spacy_utils import SpacyNLP
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.training_data.loading import load_data
-from sqlalchemy.pool import QueuePool
 
 from bot import rasa_runtime
 from bot.settings import PROJECT_ROOT
 
 rasa_runtime.apply()
-rasa_runtime.apply()  # idempotent: a second call wraps nothing twice
+rasa_runtime.apply()  # idempotent
 
 VALID_ANSWERS = [
     {"events": [], "responses": []},
@@ -61,67 +53,10 @@ def test_invalid_action_answers_fail_with_upstream_error(answer):
     assert list(ours.value.absolute_path) == list(upstream.value.absolute_path)
 
 
-def test_sqlite_tracker_store_keeps_connections_and_writes_ahead(tmp_path):
-    domain = Domain.load(str(PROJECT_ROOT / "domain"))
-    store = tracker_store.SQLTrackerStore(
-        domain, dialect="sqlite", db=str(tmp_path / "tracker.sqlite3")
-    )
-    assert isinstance(store.engine.pool, QueuePool)
-    with store.engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
-
-    events = [
-        ActionExecuted("action_listen"),
-        UserUttered("jcherche 1 formation a evreux", {"name": "ask_training", "confidence": 0.9}),
-        SlotSet("commune", "27229"),
-        ActionExecuted("utter_topic_formation"),
-    ]
-    tracker = DialogueStateTracker.from_events("sqlite-test", events, slots=domain.slots)
-    asyncio.run(store.save(tracker))
-    tracker.update(ActionExecuted("action_listen"))
-    asyncio.run(store.save(tracker))  # only the new event is added
-    stored = asyncio.run(store.retrieve("sqlite-test"))
-    assert [e.as_dict()["event"] for e in stored.events] == [
-        e.as_dict()["event"] for e in tracker.events
-    ]
-    assert stored.get_slot("commune") == "27229"
-
-
-def test_other_databases_keep_rasas_engine_options(monkeypatch):
-    monkeypatch.delenv("POSTGRESQL_SCHEMA", raising=False)
-    upstream = tracker_store.create_engine_kwargs.__wrapped__
-    for url in ("postgresql://boussole@127.0.0.1/test", "sqlite://"):  # sqlite://: in memory
-        assert tracker_store.create_engine_kwargs(url) == upstream(url)
-
-
-@pytest.fixture(scope="module")
-def spacy_pair():
-    """spaCy as Rasa loads it, and as Boussole's runtime does."""
-    import spacy
-
-    upstream = spacy.load("fr_core_news_md", disable=["parser"])
-    ours = SpacyNLP.load_model("fr_core_news_md").model
-    return upstream, ours
-
-
-def test_spacy_drops_only_unused_components(spacy_pair):
-    upstream, ours = spacy_pair
-    assert "ner" in upstream.pipe_names and "ner" not in ours.component_names
-    assert "parser" not in ours.component_names
-    assert {"tok2vec", "morphologizer", "lemmatizer"} <= set(ours.pipe_names)
-
-
-def test_spacy_features_are_unchanged_on_the_training_data(spacy_pair):
-    """What Rasa's SpacyTokenizer and SpacyFeaturizer read: text, offsets, lemmas, tags, vectors."""
-    upstream, ours = spacy_pair
-    texts = [m.get("text") for m in load_data(str(PROJECT_ROOT / "data" / "nlu")).training_examples]
-    assert len(texts) > 1000
-    for a, b in zip(upstream.pipe(texts), ours.pipe(texts), strict=True):
-        assert [(t.text, t.idx, t.lemma_, t.tag_, t.pos_) for t in a] == [
-            (t.text, t.idx, t.lemma_, t.tag_, t.pos_) for t in b
-        ], a.text
-        assert (a.vector == b.vector).all(), a.text
+def test_the_fix_applies_only_to_the_rasa_version_it_was_written_for():
+    rasa_runtime.check_version()  # the installed one
+    with pytest.raises(rasa_runtime.UnsupportedRasaVersion, match=r"3\.7\.0"):
+        rasa_runtime.check_version("3.7.0")
 
 
 def test_the_runtime_runs_rasa_commands():

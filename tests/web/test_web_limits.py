@@ -137,10 +137,9 @@ async def test_redis_down_lets_messages_through_and_says_so_once(caplog):
     assert warnings[0].startswith("rate limits not applied, Redis unreachable")
 
 
-async def test_gateway_counts_in_redis_when_redis_url_is_set(
-    fake_rasa, make_gateway, redis_prefix, redis_client
-):
-    settings = {"redis_url": REDIS_URL, "web_limit_prefix": redis_prefix}
+async def test_gateway_counts_in_redis_when_redis_url_is_set(fake_rasa, make_gateway, redis_client):
+    key_prefix = f"test{uuid.uuid4().hex}"  # REDIS_KEY_PREFIX: letters and digits only
+    settings = {"redis_url": REDIS_URL, "redis_key_prefix": key_prefix}
     # Two gateway replicas in front of the same Rasa, sharing one per-session limit.
     replicas = [await make_gateway(fake_rasa.port, web_session_rate=3, **settings) for _ in "ab"]
     statuses = [
@@ -148,7 +147,9 @@ async def test_gateway_counts_in_redis_when_redis_url_is_set(
         for n in range(5)
     ]
     assert statuses == [200, 200, 200, 429, 429]
-    assert await redis_client.exists(f"{redis_prefix}session:{SESSION}")
+    key = f"{key_prefix}:limits:session:{SESSION}"
+    assert await redis_client.exists(key)
+    await redis_client.delete(key)
 
 
 async def test_gateway_counts_in_memory_without_redis_url(fake_rasa, make_gateway):

@@ -1,0 +1,133 @@
+"""bot.tracker_store and the endpoints file: what Rasa loads by name, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import psycopg2
+import pytest
+import redis
+import sqlalchemy.exc
+from rasa.core.lock_store import LockStore
+from rasa.core.tracker_store import TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import QueuePool
+
+from bot.settings import PROJECT_ROOT, load_settings
+from bot.stack import Stack, lock_store_config, write_endpoints
+from bot.tracker_store import BoussoleTrackerStore, turn_failures
+
+DOMAIN = Domain.load(str(PROJECT_ROOT / "domain"))
+EVENTS = [
+    ActionExecuted("action_listen"),
+    UserUttered("jcherche 1 formation a evreux", {"name": "ask_training", "confidence": 0.9}),
+    SlotSet("commune", "27229"),
+    ActionExecuted("utter_topic_formation"),
+]
+
+
+def _store(url: str) -> TrackerStore:
+    """The store as Rasa builds it from an endpoints file naming the class by module path."""
+    config = EndpointConfig(url=url, type="bot.tracker_store.BoussoleTrackerStore")
+    return TrackerStore.create(config, DOMAIN)
+
+
+def _round_trip(store: TrackerStore, sender: str) -> None:
+    tracker = DialogueStateTracker.from_events(sender, EVENTS, slots=DOMAIN.slots)
+    asyncio.run(store.save(tracker))
+    tracker.update(ActionExecuted("action_listen"))
+    asyncio.run(store.save(tracker))  # only the new event is added
+    stored = asyncio.run(store.retrieve(sender))
+    assert [e.as_dict()["event"] for e in stored.events] == [
+        e.as_dict()["event"] for e in tracker.events
+    ]
+    assert stored.get_slot("commune") == "27229"
+
+
+def test_rasa_loads_the_store_by_name_and_sqlite_keeps_connections_and_writes_ahead(tmp_path):
+    store = _store(f"sqlite:///{tmp_path / 'tracker.sqlite3'}")
+    assert isinstance(store, BoussoleTrackerStore)
+    assert isinstance(store.engine.pool, QueuePool)
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    _round_trip(store, "sqlite-test")
+
+
+def test_postgresql_url_is_used_whole(make_postgres_database, monkeypatch):
+    """Driver name and query options reach the connection; Rasa's pool options are kept."""
+    monkeypatch.setenv("SQL_POOL_SIZE", "7")
+    base = make_url(make_postgres_database("tracker"))
+    url = base.set(drivername="postgresql+psycopg2", query={"application_name": "boussole_test"})
+    store = _store(str(url))
+    assert store.engine.pool.size() == 7
+    with store.engine.connect() as connection:
+        name = connection.exec_driver_sql("SHOW application_name").scalar()
+    assert name == "boussole_test"
+    _round_trip(store, "pg-test")
+    assert store.is_available()
+
+
+def test_a_failing_store_is_recorded_for_the_turn(make_postgres_database):
+    url = make_url(make_postgres_database("tracker"))
+    store = _store(str(url))
+    admin = psycopg2.connect(host=url.host, port=url.port or 5432, user=url.username, dbname="test")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE "{url.database}" WITH (FORCE)')
+    admin.close()
+    tracker = DialogueStateTracker.from_events("gone", EVENTS, slots=DOMAIN.slots)
+    with turn_failures() as failures, pytest.raises(sqlalchemy.exc.OperationalError):
+        asyncio.run(store.save(tracker))
+    assert failures, "the failed save was not recorded"
+    assert not store.is_available()
+
+
+def test_the_endpoints_file_holds_no_secret_and_rasa_reads_the_url_from_the_environment(
+    tmp_path, monkeypatch
+):
+    tracker_url = "postgresql+psycopg2://boussole:s3cret@db.example:5433/rasa?sslmode=require"
+    settings = replace(
+        load_settings({}),
+        tracker_db_url=tracker_url,
+        redis_url="rediss://rasa:r3dis@cache.example:6380/2",
+        redis_key_prefix="prod1",
+    )
+    path = write_endpoints(settings, tmp_path / "endpoints.yml")
+    text = path.read_text()
+    assert "s3cret" not in text and "r3dis" not in text
+    for name, value in Stack(settings=settings).env().items():
+        monkeypatch.setenv(name, value)
+    tracker = read_endpoint_config(str(path), "tracker_store")
+    assert tracker.type == "bot.tracker_store.BoussoleTrackerStore"
+    assert tracker.url == tracker_url
+    lock = read_endpoint_config(str(path), "lock_store")
+    assert (lock.url, lock.kwargs["port"], lock.kwargs["db"]) == ("cache.example", 6380, 2)
+    assert lock.kwargs["use_ssl"] is True
+    assert (lock.kwargs["username"], lock.kwargs["password"]) == ("rasa", "r3dis")
+    assert lock.kwargs["key_prefix"] == "prod1"
+
+
+def test_rasa_lock_store_writes_under_the_key_prefix():
+    config = lock_store_config("redis://127.0.0.1:6379/0", "boussoletest")
+    store = LockStore.create(EndpointConfig(**config))
+    lock = store.create_lock("conv-1")
+    store.save_lock(lock)
+    client = redis.Redis(host="127.0.0.1", port=6379, db=0)
+    try:
+        assert client.exists("boussoletest:lock:conv-1")
+    finally:
+        store.delete_lock("conv-1")
+    assert lock_store_config("", "boussole") == {"type": "in_memory"}
+    with pytest.raises(ValueError, match="redis://"):
+        lock_store_config("http://127.0.0.1:6379", "boussole")
+
+
+def test_a_key_prefix_that_rasa_would_ignore_is_refused():
+    with pytest.raises(ValueError, match="REDIS_KEY_PREFIX"):
+        load_settings({"REDIS_KEY_PREFIX": "boussole:prod"})
