@@ -105,7 +105,7 @@ def measure_boussole() -> tuple[Measures, LoadResult]:
     started = time.monotonic()
     stack.start()
     try:
-        rest = f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook"
+        rest = f"http://127.0.0.1:{settings.rasa_port}/webhooks/boussole/webhook"
         load_s = _first_answer(rest, "bonjour") - started
         rasa = next(s for s in stack.services if s.name == "rasa")
         runs, cpu_ms = asyncio.run(

@@ -23,6 +23,7 @@ was written and tested for, and refuses to start on any other.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from typing import Any
 
@@ -90,6 +91,18 @@ def command(*args: str) -> list[str]:
     return [sys.executable, "-m", "bot.rasa_runtime", *args]
 
 
+def with_auth_token(args: list[str], environ: dict[str, str]) -> list[str]:
+    """``rasa run`` arguments with ``--auth-token`` from ``RASA_TOKEN`` (the stack sets it).
+
+    The token travels in the environment rather than on the command line that starts the
+    process, where every local user could read it (``ps``).
+    """
+    token = environ.get("RASA_TOKEN")
+    if not token or not args or args[0] != "run" or "--auth-token" in args:
+        return args
+    return [*args, "--auth-token", token]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run a ``rasa`` sub-command with the fix applied."""
     try:
@@ -98,7 +111,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(str(exc))
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]
+    args = list(sys.argv[1:] if argv is None else argv)
+    sys.argv = ["rasa", *with_auth_token(args, dict(os.environ))]
     rasa_main()
 
 

@@ -34,6 +34,16 @@ class Settings:
         "WEB_PORT", 8080, "port of the web gateway (widget, /api/chat, /console)"
     )
     host: str = _setting("BOUSSOLE_HOST", "127.0.0.1", "interface every service listens on")
+    rasa_token: str = _setting(
+        "RASA_TOKEN",
+        "",
+        "token that Rasa's HTTP API requires (empty: generated once into var/rasa_token)",
+    )
+    action_server_url: str = _setting(
+        "ACTION_URL",
+        "",
+        "URL of the action server's webhook as Rasa reaches it (default: from host and port)",
+    )
     rasa_url: str = _setting(
         "RASA_URL", "", "Rasa base URL seen by the gateway (default: from host and port)"
     )
@@ -97,7 +107,7 @@ class Settings:
 
     @property
     def action_url(self) -> str:
-        return f"http://{self.host}:{self.action_port}/webhook"
+        return self.action_server_url or f"http://{self.host}:{self.action_port}/webhook"
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -86,9 +87,28 @@ def lock_store_config(redis_url: str, key_prefix: str) -> dict:
     return config
 
 
+RASA_TOKEN_FILE = VAR_DIR / "rasa_token"
+
+
+def rasa_token(settings: Settings, path: Path = RASA_TOKEN_FILE) -> str:
+    """The token of Rasa's HTTP API: ``RASA_TOKEN``, else one generated once into ``var/``."""
+    if settings.rasa_token:
+        return settings.rasa_token
+    if path.exists():
+        token = path.read_text(encoding="utf-8").strip()
+        if token:
+            return token
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(token + "\n")
+    return token
+
+
 def secret_env(settings: Settings) -> dict[str, str]:
-    """The variables the endpoints file refers to, for Rasa's environment."""
-    env = {"TRACKER_DB_URL": settings.tracker_db_url}
+    """The secrets Rasa reads from its environment: the endpoints file's and the API token."""
+    env = {"TRACKER_DB_URL": settings.tracker_db_url, "RASA_TOKEN": rasa_token(settings)}
     if settings.redis_url:
         password = make_url(settings.redis_url).password
         if password:
@@ -179,6 +199,8 @@ class Stack:
         env = rasa_env()
         env.update(as_environ(self.settings))
         env["RASA_URL"] = self.settings.rasa_base_url
+        # rasa_sdk has no --interface option: it binds to SANIC_HOST (default 0.0.0.0).
+        env["SANIC_HOST"] = self.settings.host
         env.update(secret_env(self.settings))
         return env
 
@@ -210,7 +232,7 @@ class Stack:
                     "--port",
                     str(s.rasa_port),
                 ),
-                f"http://{s.host}:{s.rasa_port}/status",
+                f"http://{s.host}:{s.rasa_port}/version",
                 self.log_dir / "rasa.log",
                 s.rasa_port,
             ),
@@ -295,7 +317,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     host = settings.host
     print(f"Prêt en {time.perf_counter() - started:.0f} s.")
-    print(f"  Rasa (REST, API HTTP) : http://{host}:{settings.rasa_port}/webhooks/rest/webhook")
+    print(f"  Rasa (canal REST)     : http://{host}:{settings.rasa_port}/webhooks/boussole/webhook")
+    print(f"  API HTTP de Rasa      : jeton dans RASA_TOKEN ou {RASA_TOKEN_FILE}")
     print(f"  Serveur d'actions     : http://{host}:{settings.action_port}/health")
     if not args.no_web:
         print(f"  Widget de démo        : http://{host}:{settings.web_port}/demo")

@@ -73,7 +73,6 @@ def create_fake_rasa(delay: float = 0.0, serial: bool = False) -> web.Applicatio
     if serial:
         app[SERIAL_KEY] = asyncio.Lock()
     app.router.add_post("/webhooks/boussole/webhook", _webhook)
-    app.router.add_post("/webhooks/rest/webhook", _webhook)
     app.router.add_get("/version", _version)
     # The action server's health route, so one fake can stand for both services.
     app.router.add_get("/health", _health)

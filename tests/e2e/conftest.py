@@ -10,10 +10,10 @@ import pytest
 
 
 def say(base_url: str, sender: str, text: str) -> list[dict]:
-    """Send ``text`` as ``sender`` through the REST channel; return the bot's messages."""
+    """Send ``text`` as ``sender`` through Boussole's REST channel; return the bot's messages."""
     body = json.dumps({"sender": sender, "message": text}).encode()
     request = urllib.request.Request(
-        f"{base_url}/webhooks/rest/webhook",
+        f"{base_url}/webhooks/boussole/webhook",
         data=body,
         headers={"Content-Type": "application/json"},
     )

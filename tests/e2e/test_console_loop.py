@@ -23,6 +23,7 @@ import requests
 from bot.console.nlu_export import existing_examples
 from bot.console.queries import LOW_CONFIDENCE
 from bot.settings import PROJECT_ROOT
+from bot.stack import rasa_token
 from tests.console.conftest import assert_valid_for_rasa, csrf_of, soup
 
 pytestmark = pytest.mark.stack
@@ -56,9 +57,13 @@ def chat(gateway: str, session_id: str, text: str) -> list[dict]:
     return response.json()["messages"]
 
 
-def understood(rasa: str, session_id: str) -> dict[str, tuple[str, float, bool]]:
+def understood(settings, session_id: str) -> dict[str, tuple[str, float, bool]]:
     """text → (intent, confidence, a fallback action answered it), from Rasa's own tracker."""
-    events = requests.get(f"{rasa}/conversations/{session_id}/tracker", timeout=30).json()["events"]
+    url = f"{settings.rasa_base_url}/conversations/{session_id}/tracker"
+    anonymous = requests.get(url, timeout=30)
+    assert anonymous.status_code == 401  # Rasa's HTTP API is closed without the token
+    token = {"token": rasa_token(settings)}
+    events = requests.get(url, params=token, timeout=30).json()["events"]
     found: dict[str, tuple[str, float, bool]] = {}
     for i, event in enumerate(events):
         if event["event"] != "user":
@@ -136,7 +141,7 @@ def test_misunderstood_messages_become_training_data(live_stack, tmp_path):
     session_id = f"loop-{uuid.uuid4().hex[:12]}"
     for text in MESSAGES:
         assert chat(gateway, session_id, text), "the bot must never stay silent"
-    rasa = understood(settings.rasa_base_url, session_id)
+    rasa = understood(settings, session_id)
     assert list(rasa) == MESSAGES
 
     add_staff_account(settings)

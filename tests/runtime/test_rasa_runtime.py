@@ -66,3 +66,13 @@ def test_the_runtime_runs_rasa_commands():
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert "Rasa Version" in completed.stdout and "3.6.21" in completed.stdout
     assert rasa_runtime.command("run")[:3] == [sys.executable, "-m", "bot.rasa_runtime"]
+
+
+def test_rasa_run_gets_the_api_token_from_the_environment():
+    environ = {"RASA_TOKEN": "t0k3n"}
+    run = ["run", "--enable-api", "--port", "5005"]
+    assert rasa_runtime.with_auth_token(run, environ) == [*run, "--auth-token", "t0k3n"]
+    assert rasa_runtime.with_auth_token(run, {}) == run
+    assert rasa_runtime.with_auth_token(["train"], environ) == ["train"]
+    given = [*run, "--auth-token", "other"]
+    assert rasa_runtime.with_auth_token(given, environ) == given

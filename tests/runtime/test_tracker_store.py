@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
 
 from bot.settings import PROJECT_ROOT, load_settings
-from bot.stack import Stack, lock_store_config, write_endpoints
+from bot.stack import Stack, lock_store_config, rasa_token, write_endpoints
 from bot.tracker_store import BoussoleTrackerStore, turn_failures
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain"))
@@ -131,3 +131,21 @@ def test_rasa_lock_store_writes_under_the_key_prefix():
 def test_a_key_prefix_that_rasa_would_ignore_is_refused():
     with pytest.raises(ValueError, match="REDIS_KEY_PREFIX"):
         load_settings({"REDIS_KEY_PREFIX": "boussole:prod"})
+
+
+def test_the_api_token_is_generated_once_and_kept_private(tmp_path):
+    path = tmp_path / "var" / "rasa_token"
+    settings = load_settings({})
+    first = rasa_token(settings, path)
+    assert len(first) >= 32 and path.stat().st_mode & 0o777 == 0o600
+    assert rasa_token(settings, path) == first
+    assert rasa_token(replace(settings, rasa_token="given"), path) == "given"
+
+
+def test_services_get_the_configured_host_and_action_url():
+    settings = load_settings({"BOUSSOLE_HOST": "10.1.2.3", "ACTION_PORT": "6055"})
+    env = Stack(settings=settings).env()
+    assert env["SANIC_HOST"] == "10.1.2.3"
+    assert settings.action_url == "http://10.1.2.3:6055/webhook"
+    moved = load_settings({"ACTION_URL": "http://actions.internal:5055/webhook"})
+    assert moved.action_url == "http://actions.internal:5055/webhook"
