@@ -7,6 +7,7 @@ the same :class:`Stack`, so what they measure is what `make run` starts.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import signal
@@ -40,6 +41,11 @@ def port_taken(host: str, port: int) -> bool:
         sock.settimeout(1)
         return sock.connect_ex((host, port)) == 0
 
+
+# Restart policy of `python -m bot run` (Stack.heal).
+RESTART_FIRST_WAIT = 1.0
+RESTART_MAX_WAIT = 60.0
+STABLE_SECONDS = 300.0
 
 TRACKER_STORE_CLASS = "bot.tracker_store.BoussoleTrackerStore"
 # Secrets stay in the environment: Rasa expands ${VAR} when it reads the endpoints file.
@@ -142,8 +148,13 @@ class Service:
     log_path: Path
     port: int | None = None  # checked free before the stack starts
     process: subprocess.Popen | None = None
+    started_at: float = 0.0  # time.monotonic() of the last start
+    failures: int = 0  # deaths in a row, each one doubling the wait before the next start
+    restart_at: float | None = None  # when a dead service is started again
 
     def start(self, env: dict[str, str]) -> None:
+        self.started_at = time.monotonic()
+        self.restart_at = None
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         # A new process group, so that stopping also stops the children Rasa forks.
@@ -166,6 +177,13 @@ class Service:
 
     def exited(self) -> int | None:
         return None if self.process is None else self.process.poll()
+
+    def kill_group(self) -> None:
+        """Kill what is left of the process group of a service whose main process died."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
 
     def stop(self, timeout: float = 15) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -297,6 +315,36 @@ class Stack:
     def first_exited(self) -> Service | None:
         return next((s for s in self.services if s.exited() is not None), None)
 
+    def heal(self, now: float | None = None) -> list[str]:
+        """Start again every service that died, the others serving meanwhile.
+
+        The wait before a restart doubles with each death in a row (1 s, 2 s, 4 s… up to
+        :data:`RESTART_MAX_WAIT`), so that a service that cannot start does not spin; it goes
+        back to 1 s once the service has lived :data:`STABLE_SECONDS`. Returns what happened,
+        one French line per event, for the log.
+        """
+        now = time.monotonic() if now is None else now
+        events = []
+        for service in self.services:
+            code = service.exited()
+            if code is None:
+                continue
+            if service.restart_at is None:
+                if now - service.started_at >= STABLE_SECONDS:
+                    service.failures = 0
+                wait = min(RESTART_MAX_WAIT, RESTART_FIRST_WAIT * 2**service.failures)
+                service.failures += 1
+                service.restart_at = now + wait
+                service.kill_group()  # children it forked may still hold its port
+                events.append(
+                    f"{service.name} s'est arrêté (code {code}) après "
+                    f"{now - service.started_at:.0f} s ; redémarrage dans {wait:.0f} s."
+                )
+            elif now >= service.restart_at:
+                service.start(self.env())
+                events.append(f"{service.name} redémarré (arrêt n° {service.failures} d'affilée).")
+        return events
+
     def __enter__(self) -> Stack:
         return self.start()
 
@@ -305,7 +353,7 @@ class Stack:
 
 
 def run(args: argparse.Namespace) -> int:
-    """`python -m bot run`: start everything, print the URLs, stop cleanly on Ctrl-C."""
+    """`python -m bot run`: start everything, print the URLs, restart what dies, stop on Ctrl-C."""
     settings = load_settings()
     stack = Stack(settings=settings, with_web=not args.no_web)
     print("Démarrage de Rasa, du serveur d'actions et de la passerelle web…", flush=True)
@@ -334,11 +382,9 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _stop)
     try:
         while not stopping:
-            dead = stack.first_exited()
-            if dead:
-                print(f"Le service {dead.name} s'est arrêté :\n{dead.log_tail()}", file=sys.stderr)
-                return 1
-            time.sleep(1)
+            for event in stack.heal():
+                print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {event}", file=sys.stderr, flush=True)
+            time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
