@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: install browser kb train run test validate stories pytest eval bench lint format clean
+.PHONY: install browser nginx kb train run run-replicas test validate stories pytest eval bench lint format clean
 
 install: $(STAMP)
 
@@ -31,6 +31,12 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || { echo "Could not install chromium: browser tests need /usr/bin/chromium." >&2; exit 1; }; }
 
+# Debian's nginx, the one entry point of `make run-replicas` (and of the scale-out tests).
+nginx:
+	@command -v nginx >/dev/null 2>&1 || { echo "Installing Debian's nginx…"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null) \
+	  || { echo "Could not install nginx: make run-replicas and the scale-out tests need it." >&2; exit 1; }; }
+
 kb: install
 	$(PY) -m bot kb load
 
@@ -40,6 +46,17 @@ train: install kb
 run: install kb train
 	$(PY) -m bot run
 
+# N replicas of each service behind nginx, on this machine's PostgreSQL and Redis unless the
+# *_DB_URL and REDIS_URL variables name others.
+REPLICAS ?= 2
+PG_SERVER ?= postgresql://root@127.0.0.1:5432
+run-replicas: install nginx kb train
+	TRACKER_DB_URL=$${TRACKER_DB_URL:-$(PG_SERVER)/boussole_tracker} \
+	APP_DB_URL=$${APP_DB_URL:-$(PG_SERVER)/boussole_app} \
+	KNOWLEDGE_DB_URL=$${KNOWLEDGE_DB_URL:-$(PG_SERVER)/boussole_knowledge} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	$(PY) -m bot run --replicas $(REPLICAS) --prepare-databases
+
 validate: install
 	$(PY) -m bot nlu sync
 	$(RASA) data validate --domain domain --data data --fail-on-warnings
@@ -47,10 +64,10 @@ validate: install
 stories: train
 	$(PY) -m bot test-stories
 
-pytest: install browser kb train
+pytest: install browser nginx kb train
 	$(PY) -m pytest
 
-test: install browser lint validate kb train stories pytest
+test: install browser nginx lint validate kb train stories pytest
 
 eval: install kb
 	$(PY) -m bot eval

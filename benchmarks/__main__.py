@@ -38,6 +38,11 @@ BENCHMARKS = {
         "kb import annuaire on a 50,000-record synthetic export vs json.load (issue 12)",
         _module("annuaire"),
     ),
+    "scaleout": (
+        "1 vs N replicas behind nginx, 50 users x 20 messages, one replica of each kind killed "
+        "(issue 14)",
+        _module("scaleout"),
+    ),
     "console": (
         "console pages over 100,000 tracker events, p95 ≤ 300 ms (issue 6)",
         _module("console"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -17,15 +18,22 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 from sqlalchemy.engine import make_url
 
+from bot import nginx
 from bot.rasa_runtime import command as rasa_command
 from bot.settings import PROJECT_ROOT, VAR_DIR, Settings, as_environ, load_settings
 from bot.training import model_path, rasa_env, rasa_executable
+
+LOOPBACK = "127.0.0.1"
+
+
+def _at(ports: list[int]) -> tuple[str, ...]:
+    return tuple(f"{LOOPBACK}:{port}" for port in ports)
 
 
 def free_port() -> int:
@@ -151,6 +159,9 @@ class Service:
     started_at: float = 0.0  # time.monotonic() of the last start
     failures: int = 0  # deaths in a row, each one doubling the wait before the next start
     restart_at: float | None = None  # when a dead service is started again
+    replica: int = 1
+    env: dict[str, str] = field(default_factory=dict)  # on top of the stack's environment
+    extra_ports: list[tuple[int, str]] = field(default_factory=list)  # also checked free
 
     def start(self, env: dict[str, str]) -> None:
         self.started_at = time.monotonic()
@@ -161,7 +172,7 @@ class Service:
         self.process = subprocess.Popen(
             self.command,
             cwd=PROJECT_ROOT,
-            env=env,
+            env={**env, **self.env},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -211,61 +222,139 @@ class Stack:
     model: Path = field(default_factory=model_path)
     log_dir: Path = VAR_DIR / "logs"
     with_web: bool = True
+    replicas: int = 1
     services: list[Service] = field(default_factory=list)
 
     def env(self) -> dict[str, str]:
         env = rasa_env()
         env.update(as_environ(self.settings))
         env["RASA_URL"] = self.settings.rasa_base_url
-        # rasa_sdk has no --interface option: it binds to SANIC_HOST (default 0.0.0.0).
-        env["SANIC_HOST"] = self.settings.host
         env.update(secret_env(self.settings))
         return env
 
     def build(self) -> list[Service]:
+        """The services to start: one of each, or N replicas of each behind nginx."""
+        if self.replicas > 1:
+            return self._build_replicas()
         s = self.settings
         endpoints = write_endpoints(s, self.log_dir.parent / f"endpoints-{s.rasa_port}.yml")
-        rasa = rasa_executable()
         services = [
-            Service(
-                "actions",
-                [rasa, "run", "actions", "--actions", "actions", "--port", str(s.action_port)],
-                f"http://{s.host}:{s.action_port}/health",
-                self.log_dir / "actions.log",
-                s.action_port,
-            ),
-            Service(
-                "rasa",
-                rasa_command(
-                    "run",
-                    "--enable-api",
-                    "--model",
-                    str(self.model),
-                    "--endpoints",
-                    str(endpoints),
-                    "--credentials",
-                    "credentials.yml",
-                    "--interface",
-                    s.host,
-                    "--port",
-                    str(s.rasa_port),
-                ),
-                f"http://{s.host}:{s.rasa_port}/version",
-                self.log_dir / "rasa.log",
-                s.rasa_port,
-            ),
+            self._actions(s.action_port, "actions.log"),
+            self._rasa(s.rasa_port, endpoints, "rasa.log"),
         ]
         if self.with_web:
-            services.append(
-                Service(
-                    "web",
-                    [sys.executable, "-m", "bot.web"],
-                    f"http://{s.host}:{s.web_port}/widget.js",
-                    self.log_dir / "web.log",
-                    s.web_port,
-                )
-            )
+            services.append(self._web(s.web_port, "web.log"))
         return services
+
+    def _build_replicas(self) -> list[Service]:
+        """N replicas of each service on free loopback ports, and nginx on the settings' ports.
+
+        nginx listens on ``WEB_PORT`` (public), ``RASA_PORT`` and ``ACTION_PORT`` (loopback), and
+        each tier reaches the next through it (bot/nginx.py).
+        """
+        s = self.settings
+        n = self.replicas
+        action_ports = [free_port() for _ in range(n)]
+        rasa_ports = [free_port() for _ in range(n)]
+        web_ports = [free_port() for _ in range(n)]
+        # Rasa reaches the actions through nginx, the gateways reach Rasa through nginx.
+        inner = replace(s, host=LOOPBACK, action_server_url="", rasa_url="")
+        endpoints = write_endpoints(inner, self.log_dir.parent / f"endpoints-{s.rasa_port}.yml")
+        services = []
+        for i in range(n):
+            services.append(self._actions(action_ports[i], f"actions-{i + 1}.log", i + 1))
+        for i in range(n):
+            services.append(self._rasa(rasa_ports[i], endpoints, f"rasa-{i + 1}.log", i + 1))
+        if self.with_web:
+            for i in range(n):
+                web = self._web(web_ports[i], f"web-{i + 1}.log", i + 1)
+                # The gateways see nginx as their client; it passes the real one's address.
+                web.env = {
+                    "WEB_PORT": str(web_ports[i]),
+                    "BOUSSOLE_HOST": LOOPBACK,
+                    "RASA_URL": f"http://{LOOPBACK}:{s.rasa_port}",
+                    "TRUSTED_PROXIES": LOOPBACK,
+                }
+                services.append(web)
+        balancers = [
+            nginx.Balancer("actions", f"{LOOPBACK}:{s.action_port}", _at(action_ports)),
+            nginx.Balancer("rasa", f"{LOOPBACK}:{s.rasa_port}", _at(rasa_ports)),
+        ]
+        if self.with_web:
+            balancers.append(nginx.Balancer("gateways", f"{s.host}:{s.web_port}", _at(web_ports)))
+        config = nginx.write_config(self.log_dir.parent / "nginx", balancers)
+        health_port = s.web_port if self.with_web else s.rasa_port
+        health = "/widget.js" if self.with_web else "/version"
+        services.append(
+            Service(
+                "nginx",
+                nginx.command(config),
+                f"http://{LOOPBACK if not self.with_web else s.host}:{health_port}{health}",
+                self.log_dir / "nginx.log",
+                None,
+            )
+        )
+        for port, name in ((s.rasa_port, "rasa"), (s.action_port, "actions")):
+            services[-1].extra_ports.append((port, f"nginx ({name})"))
+        if self.with_web:
+            services[-1].extra_ports.append((s.web_port, "nginx (web)"))
+        return services
+
+    def _actions(self, port: int, log: str, replica: int = 1) -> Service:
+        command = [rasa_executable(), "run", "actions", "--actions", "actions", "--port", str(port)]
+        health = f"http://{self._bound_host()}:{port}/health"
+        service = Service("actions", command, health, self.log_dir / log, port, replica=replica)
+        # rasa_sdk has no --interface option: it binds to SANIC_HOST (default 0.0.0.0).
+        service.env = {"SANIC_HOST": self._bound_host()}
+        return service
+
+    def _rasa(self, port: int, endpoints: Path, log: str, replica: int = 1) -> Service:
+        command = rasa_command(
+            "run",
+            "--enable-api",
+            "--model",
+            str(self.model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            "credentials.yml",
+            "--interface",
+            self._bound_host(),
+            "--port",
+            str(port),
+        )
+        health = f"http://{self._bound_host()}:{port}/version"
+        return Service("rasa", command, health, self.log_dir / log, port, replica=replica)
+
+    def _web(self, port: int, log: str, replica: int = 1) -> Service:
+        command = [sys.executable, "-m", "bot.web"]
+        health = f"http://{self._bound_host()}:{port}/widget.js"
+        return Service("web", command, health, self.log_dir / log, port, replica=replica)
+
+    def _bound_host(self) -> str:
+        """Replicas listen on the loopback only: nginx is the one entry point."""
+        return LOOPBACK if self.replicas > 1 else self.settings.host
+
+    def describe(self) -> list[dict]:
+        """One entry per process: name, replica number, port and pid (``var/stack.json``)."""
+        return [
+            {
+                "name": sv.name,
+                "replica": sv.replica,
+                "port": sv.port,
+                "pid": sv.process.pid if sv.process else None,
+            }
+            for sv in self.services
+        ]
+
+    def write_description(self, path: Path | None = None) -> Path:
+        """Write :meth:`describe` to ``var/stack.json`` (beside the logs) atomically."""
+        path = path or self.log_dir.parent / "stack.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".json.tmp")
+        temporary.write_text(json.dumps(self.describe(), indent=2), encoding="utf-8")
+        temporary.replace(path)
+        return path
 
     def start(self, timeout: float = 240) -> Stack:
         """Start every service and wait until each answers; raise with its log if one fails."""
@@ -273,11 +362,9 @@ class Stack:
             raise RuntimeError(f"Aucun modèle entraîné ({self.model}) : lancez `make train`.")
         services = self.build()
         # Otherwise the health checks would find the other process and call this one ready.
-        taken = [
-            f"{sv.port} ({sv.name})"
-            for sv in services
-            if sv.port and port_taken(self.settings.host, sv.port)
-        ]
+        ports = [(sv.port, sv.name) for sv in services if sv.port]
+        ports += [extra for sv in services for extra in sv.extra_ports]
+        taken = [f"{port} ({name})" for port, name in ports if port_taken(self.settings.host, port)]
         if taken:
             raise RuntimeError(
                 f"Port(s) déjà utilisé(s) : {', '.join(taken)}. Un autre Boussole tourne-t-il ? "
@@ -306,6 +393,7 @@ class Stack:
                 self.stop()
                 raise RuntimeError(f"Pas prêt après {timeout:.0f} s : {names}\n{tails}")
             time.sleep(0.5)
+        self.write_description()
         return self
 
     def stop(self) -> None:
@@ -343,6 +431,7 @@ class Stack:
             elif now >= service.restart_at:
                 service.start(self.env())
                 events.append(f"{service.name} redémarré (arrêt n° {service.failures} d'affilée).")
+                self.write_description()  # its new pid
         return events
 
     def __enter__(self) -> Stack:
@@ -352,17 +441,79 @@ class Stack:
         self.stop()
 
 
+def check_replica_settings(settings: Settings) -> list[str]:
+    """What keeps ``settings`` from running several replicas (French, for the person)."""
+    problems = []
+    for name, url in (
+        ("TRACKER_DB_URL", settings.tracker_db_url),
+        ("APP_DB_URL", settings.app_db_url),
+        ("KNOWLEDGE_DB_URL", settings.knowledge_db_url),
+    ):
+        if make_url(url).get_backend_name() != "postgresql":
+            problems.append(f"{name} doit désigner une base PostgreSQL partagée (lu : {url}).")
+    if not settings.redis_url:
+        problems.append("REDIS_URL doit désigner le Redis partagé (verrous de Rasa, limites).")
+    return problems
+
+
+def ensure_databases(settings: Settings) -> list[str]:
+    """Create the PostgreSQL databases of ``settings`` that do not exist yet; return their names.
+
+    For this machine's `make run-replicas`; in production the databases are provisioned.
+    """
+    import psycopg2
+
+    created = []
+    for url in {settings.tracker_db_url, settings.app_db_url, settings.knowledge_db_url}:
+        parsed = make_url(url)
+        connection = psycopg2.connect(
+            host=parsed.host,
+            port=parsed.port or 5432,
+            user=parsed.username,
+            password=parsed.password,
+            dbname="postgres",
+        )
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,))
+                if cursor.fetchone() is None:
+                    cursor.execute(f'CREATE DATABASE "{parsed.database}"')
+                    created.append(parsed.database)
+        finally:
+            connection.close()
+    return created
+
+
 def run(args: argparse.Namespace) -> int:
     """`python -m bot run`: start everything, print the URLs, restart what dies, stop on Ctrl-C."""
     settings = load_settings()
-    stack = Stack(settings=settings, with_web=not args.no_web)
-    print("Démarrage de Rasa, du serveur d'actions et de la passerelle web…", flush=True)
+    replicas = args.replicas
+    if replicas > 1:
+        problems = check_replica_settings(settings)
+        if problems:
+            lines = "\n  ".join(problems)
+            print(f"Impossible de lancer plusieurs répliques :\n  {lines}", file=sys.stderr)
+            return 2
+        if args.prepare_databases:
+            from knowledge.loader import load
+
+            for name in ensure_databases(settings):
+                print(f"Base PostgreSQL créée : {name}")
+            load(settings.knowledge_db_url)
+            print("Base de connaissances chargée dans PostgreSQL.")
+    stack = Stack(settings=settings, with_web=not args.no_web, replicas=replicas)
+    what = "Rasa, du serveur d'actions et de la passerelle web"
+    if replicas > 1:
+        what = f"{replicas} répliques de Rasa, des actions et de la passerelle, et de nginx"
+    print(f"Démarrage de {what}…", flush=True)
     started = time.perf_counter()
     try:
         stack.start()
     except RuntimeError as exc:
         print(exc, file=sys.stderr)
         return 1
+    description = stack.log_dir.parent / "stack.json"
     host = settings.host
     print(f"Prêt en {time.perf_counter() - started:.0f} s.")
     print(f"  Rasa (canal REST)     : http://{host}:{settings.rasa_port}/webhooks/boussole/webhook")
@@ -372,6 +523,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  Widget de démo        : http://{host}:{settings.web_port}/demo")
         print(f"  Console               : http://{host}:{settings.web_port}/console")
     print(f"  Journaux              : {stack.log_dir}")
+    print(f"  Processus             : {description}")
     print("Ctrl-C pour tout arrêter.", flush=True)
     stopping = False
 
@@ -396,4 +548,16 @@ def run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="démarre Rasa, le serveur d'actions et la passerelle web")
     p.add_argument("--no-web", action="store_true", help="sans la passerelle web")
+    p.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="N répliques de chaque service derrière nginx (PostgreSQL et Redis requis)",
+    )
+    p.add_argument(
+        "--prepare-databases",
+        action="store_true",
+        help="crée les bases PostgreSQL manquantes et y charge la base de connaissances "
+        "(machine de développement ; en production, elles sont fournies)",
+    )
     p.set_defaults(func=run)

@@ -17,7 +17,7 @@ def _dying_stack(tmp_path) -> Stack:
     """A stack of one service that exits at once, to follow the restart policy."""
     command = [sys.executable, "-c", "import sys; sys.exit(3)"]
     service = Service("fragile", command, "http://127.0.0.1:9/", tmp_path / "fragile.log")
-    stack = Stack(with_web=False, log_dir=tmp_path)
+    stack = Stack(with_web=False, log_dir=tmp_path / "logs")
     stack.services = [service]
     service.start(stack.env())
     service.process.wait(timeout=30)

@@ -1,0 +1,106 @@
+"""nginx in front of the replicas: the one public entry point, and the internal balancers.
+
+``python -m bot run --replicas N`` starts N gateways, N Rasa servers and N action servers, and one
+nginx (Debian's package) with three servers:
+
+- ``WEB_PORT`` (public, ``BOUSSOLE_HOST``): balances the gateways;
+- ``RASA_PORT`` (loopback): balances the Rasa servers, for the gateways;
+- ``ACTION_PORT`` (loopback): balances the action servers, for the Rasa servers.
+
+Each tier therefore reaches the next through nginx, which stops sending to a replica that refuses
+connections (it is dead or restarting) and retries a request that could not be delivered on the
+next replica. A request already delivered to a replica that dies is not retried (a chat message
+is not idempotent): the gateway answers it with its apology. Any replica may serve any message:
+the conversation lives in PostgreSQL and Redis's lock store keeps its turns in order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+# A replica that failed is left alone this long before nginx tries it again.
+FAIL_TIMEOUT_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class Balancer:
+    """One nginx server: where it listens and the replicas it balances."""
+
+    name: str
+    listen: str  # host:port
+    replicas: tuple[str, ...]  # host:port of each replica
+    read_timeout: int = 60
+
+
+def _upstream(balancer: Balancer) -> str:
+    servers = "\n".join(
+        f"        server {address} max_fails=1 fail_timeout={FAIL_TIMEOUT_SECONDS}s;"
+        for address in balancer.replicas
+    )
+    return f"""    upstream {balancer.name} {{
+{servers}
+        keepalive 16;
+    }}"""
+
+
+def _server(balancer: Balancer) -> str:
+    return f"""    server {{
+        listen {balancer.listen};
+        client_max_body_size 1m;
+        location / {{
+            proxy_pass http://{balancer.name};
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_connect_timeout 2s;
+            proxy_read_timeout {balancer.read_timeout}s;
+            proxy_next_upstream error timeout http_502 http_503;
+            proxy_next_upstream_tries {len(balancer.replicas)};
+        }}
+    }}"""
+
+
+def render(prefix: Path, balancers: list[Balancer]) -> str:
+    """The whole nginx.conf for ``balancers``; every file nginx writes stays under ``prefix``.
+
+    No access log: it would keep every client's address (the gateways log what they need).
+    """
+    temp = prefix / "tmp"
+    upstreams = "\n".join(_upstream(b) for b in balancers)
+    servers = "\n".join(_server(b) for b in balancers)
+    return f"""# Written by `python -m bot run --replicas N` (bot/nginx.py) at every start.
+worker_processes 1;
+pid {prefix / "nginx.pid"};
+error_log {prefix / "error.log"} warn;
+events {{
+    worker_connections 1024;
+}}
+http {{
+    access_log off;
+    server_tokens off;
+    client_body_temp_path {temp / "body"};
+    proxy_temp_path {temp / "proxy"};
+    fastcgi_temp_path {temp / "fastcgi"};
+    uwsgi_temp_path {temp / "uwsgi"};
+    scgi_temp_path {temp / "scgi"};
+{upstreams}
+{servers}
+}}
+"""
+
+
+def write_config(prefix: Path, balancers: list[Balancer]) -> Path:
+    """Write ``prefix/nginx.conf`` (and its temp folders); return its path."""
+    for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (prefix / "tmp" / name).mkdir(parents=True, exist_ok=True)
+    path = prefix / "nginx.conf"
+    path.write_text(render(prefix, balancers), encoding="utf-8")
+    return path
+
+
+def command(config: Path) -> list[str]:
+    """nginx in the foreground on ``config``, so that the stack watches and stops it."""
+    return ["nginx", "-p", str(config.parent), "-c", str(config), "-g", "daemon off;"]

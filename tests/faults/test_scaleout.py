@@ -1,0 +1,65 @@
+"""Two replicas of each service behind nginx, under load, while one of each kind is killed.
+
+The small version of `make bench` → scaleout (benchmarks/scaleout.py): 10 users × 6 messages
+through nginx's public port; one Rasa server, then one action server, then one gateway killed
+(SIGKILL) mid-run and restarted by the stack. No answered message may be lost, none stored twice
+or out of the order sent; a failed turn must have shown the person a French answer or an HTTP
+error the widget words itself (the figures of the large run are the benchmark's).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from benchmarks.scaleout import measure, replicated_settings
+from bot import nginx
+from bot.settings import load_settings
+from bot.training import model_path
+
+pytestmark = [pytest.mark.stack, pytest.mark.postgres]
+
+
+def test_replicas_keep_every_conversation_when_one_of_each_kind_dies(
+    make_postgres_database, tmp_path
+):
+    if not model_path().exists():
+        pytest.skip("no trained model: run `make train` (make test does)")
+    if shutil.which("nginx") is None:
+        pytest.fail("nginx is needed (make nginx installs Debian's package)")
+    settings = replicated_settings(
+        load_settings(), make_postgres_database, "redis://127.0.0.1:6379/0"
+    )
+    run = measure(settings, 2, users=10, messages=6, partner="rouen_info_jeunes", kill=True,
+                  log_dir=tmp_path / "logs")  # fmt: skip
+    assert len(run.turns) == 60
+    assert [k.split()[0] for k in run.kills[:3]] == ["rasa", "actions", "web"]
+    assert run.lost == 0, run.row()
+    assert run.out_of_order == 0 and run.duplicated == 0, run.row()
+    assert len(run.failed) <= 15, run.row()  # in-flight requests of the killed replicas at most
+    for turn in run.failed:
+        assert turn.status in (0, 502, 503, 504), (turn.status, turn.seen)
+    stack_json = json.loads((tmp_path / "stack.json").read_text())
+    names = sorted((p["name"], p["replica"]) for p in stack_json)
+    assert names == sorted(
+        [(n, r) for n in ("actions", "rasa", "web") for r in (1, 2)] + [("nginx", 1)]
+    )
+
+
+def test_nginx_accepts_the_generated_configuration(tmp_path):
+    if shutil.which("nginx") is None:
+        pytest.fail("nginx is needed (make nginx installs Debian's package)")
+    balancers = [
+        nginx.Balancer("rasa", "127.0.0.1:15005", ("127.0.0.1:15006", "127.0.0.1:15007")),
+        nginx.Balancer("gateways", "127.0.0.1:18080", ("127.0.0.1:18081", "127.0.0.1:18082")),
+    ]
+    config = nginx.write_config(tmp_path / "nginx", balancers)
+    text = config.read_text()
+    assert text.count("server 127.0.0.1:1500") == 2 and "access_log off" in text
+    checked = subprocess.run(
+        [*nginx.command(config)[:5], "-t"], capture_output=True, text=True, timeout=30
+    )
+    assert checked.returncode == 0, checked.stderr
