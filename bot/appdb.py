@@ -227,3 +227,13 @@ def write_audit(
                 at=time.time(), actor=actor, action=action, target=target, detail=detail
             )
         )
+
+
+def check_database(engine: Engine) -> dict[str, object]:
+    """``{"ok", "detail"}`` for health checks: does the database answer a trivial query?"""
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as exc:
+        return {"ok": False, "detail": type(exc).__name__}
+    return {"ok": True, "detail": "ok"}

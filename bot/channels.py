@@ -3,21 +3,24 @@
 Rasa's stock REST channel drops the ``metadata`` of incoming messages; the gateway sends the
 partner id, page URL and profile (youth or referent) there, and actions need them.
 
-A turn whose conversation could not be read or saved (tracker store down) is answered with an
-apology instead of what Rasa said: Rasa would otherwise carry on in memory and answer as if the
-conversation had been kept (bot/tracker_store.py).
+``GET /webhooks/boussole/health`` says whether the tracker store answers (the gateway's
+``/healthz`` asks it). A turn whose conversation could not be read or saved (tracker store down)
+is answered with an apology instead of what Rasa said: Rasa would otherwise carry on in memory
+and answer as if the conversation had been kept (bot/tracker_store.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
-from sanic import Blueprint
+from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from bot.tracker_store import turn_failures
 
@@ -56,4 +59,15 @@ class MetadataRestInput(RestInput):
                     {"recipient_id": message.sender_id, "text": STORAGE_APOLOGY}
                 ]
 
-        return super().blueprint(handle)
+        blueprint = super().blueprint(handle)
+
+        @blueprint.route("/health", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            """Whether this Rasa server can read and write conversations (its tracker store)."""
+            store = request.app.ctx.agent.tracker_store
+            store = getattr(store, "_tracker_store", store)  # inside Rasa's fail-safe wrapper
+            check = getattr(store, "is_available", None)
+            ok = True if check is None else await asyncio.to_thread(check)
+            return response.json({"tracker_store": ok}, status=200 if ok else 503)
+
+        return blueprint

@@ -109,6 +109,13 @@ class Settings:
     def action_url(self) -> str:
         return self.action_server_url or f"http://{self.host}:{self.action_port}/webhook"
 
+    @property
+    def action_health_url(self) -> str:
+        """The action server's health route, beside its webhook."""
+        base = self.action_url.rstrip("/")
+        base = base[: -len("/webhook")] if base.endswith("/webhook") else base
+        return f"{base}/health"
+
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read settings from ``environ`` (default ``os.environ``), converting to each field's type."""

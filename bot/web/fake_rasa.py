@@ -74,6 +74,7 @@ def create_fake_rasa(delay: float = 0.0, serial: bool = False) -> web.Applicatio
         app[SERIAL_KEY] = asyncio.Lock()
     app.router.add_post("/webhooks/boussole/webhook", _webhook)
     app.router.add_get("/version", _version)
+    app.router.add_get("/webhooks/boussole/health", _health)
     # The action server's health route, so one fake can stand for both services.
     app.router.add_get("/health", _health)
     return app

@@ -30,6 +30,9 @@ class RateLimits(Protocol):
     async def hit(self, **keys: str) -> float:
         """Count one event under each named key if all limits allow it: 0, else seconds to wait."""
 
+    async def check(self) -> dict[str, object] | None:
+        """``{"ok", "detail"}`` of the store the counts live in, for /healthz (None: memory)."""
+
 
 class _Window:
     """The times of the events of each key within the last ``window`` seconds."""
@@ -89,6 +92,10 @@ class MemoryRateLimits:
                 window.add(key, now)
         return wait
 
+    async def check(self) -> None:
+        """Counts in this process's memory: nothing that can be down."""
+        return None
+
 
 # The same window in one atomic step, on Redis's clock (replicas' clocks may differ): per key, a
 # sorted set of the counted events' times (ms), expiring with the window.
@@ -131,8 +138,17 @@ class RedisRateLimits:
         self.limits = {name: limit for name, limit in limits.items() if limit > 0}
         self.window_ms = max(1, round(window * 1000))
         self.prefix = prefix
+        self._redis = redis
         self._script = redis.register_script(_SLIDING_WINDOW)
         self._failing = False
+
+    async def check(self) -> dict[str, object]:
+        """Whether Redis answers a PING."""
+        try:
+            await self._redis.ping()
+        except RedisError as exc:
+            return {"ok": False, "detail": type(exc).__name__}
+        return {"ok": True, "detail": "ok"}
 
     async def hit(self, **keys: str) -> float:
         """Count one event under each named key if all limits allow it: 0, else seconds to wait."""

@@ -8,6 +8,8 @@ from typing import Any
 import aiohttp
 
 WEBHOOK_PATH = "/webhooks/boussole/webhook"
+# Boussole's channel says there whether Rasa's tracker store answers (bot/channels.py).
+HEALTH_PATH = "/webhooks/boussole/health"
 
 
 class RasaUnavailable(Exception):
@@ -37,13 +39,15 @@ class RasaClient:
 
 
 async def probe(session: aiohttp.ClientSession, url: str, timeout: float = 3.0) -> dict[str, Any]:
-    """``{"ok": bool, "detail": str}`` for a GET on ``url`` (ok means HTTP 200)."""
+    """``{"ok": bool, "detail": str}`` for a GET on ``url`` (ok means HTTP 200).
+
+    The detail never carries what the service says of itself (versions are nobody's business).
+    """
     try:
         async with session.get(url, timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+            await response.read()
             if response.status == 200:
-                data = await response.json(content_type=None)
-                version = data.get("version") if isinstance(data, dict) else None
-                return {"ok": True, "detail": f"version {version}" if version else "ok"}
+                return {"ok": True, "detail": "ok"}
             return {"ok": False, "detail": f"HTTP {response.status}"}
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         return {"ok": False, "detail": type(exc).__name__}

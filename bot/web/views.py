@@ -15,7 +15,7 @@ import yaml
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.appdb import record_feedback
+from bot.appdb import check_database, record_feedback
 from bot.web import access, timing
 from bot.web.chat_input import (
     MAX_TEXT,
@@ -38,7 +38,7 @@ from bot.web.limits import retry_after_header
 from bot.web.masking import mask_personal_data
 from bot.web.messages import takeaway, text_parts, widget_messages
 from bot.web.proxies import request_address
-from bot.web.rasa_client import RasaUnavailable, probe
+from bot.web.rasa_client import HEALTH_PATH, RasaUnavailable, probe
 
 log = logging.getLogger(__name__)
 
@@ -188,20 +188,43 @@ async def preflight(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """``GET /healthz``: state of Rasa, the action server and the knowledge base."""
+    """``GET /healthz``: ready, degraded or down, and the state of each part.
+
+    - 200 ``ok``: everything answers;
+    - 200 ``degraded``: conversations work, but a part whose loss the gateway survives is down
+      (action server: Rasa's safety answers and apologies remain; knowledge base; application
+      database: feedback and console; Redis: rate limits not applied);
+    - 503 ``down``: no conversation can be answered (Rasa or its tracker store is down), so a
+      load balancer sends the traffic to another replica.
+    No part says what version it runs.
+    """
     settings = request.app[SETTINGS_KEY]
     http = request.app[HTTP_KEY]
-    rasa, actions, knowledge = await asyncio.gather(
-        probe(http, settings.rasa_base_url.rstrip("/") + "/version"),
-        probe(http, f"http://{settings.host}:{settings.action_port}/health"),
+    rasa_base = settings.rasa_base_url.rstrip("/")
+    rasa, tracker, actions, knowledge, app_db, redis = await asyncio.gather(
+        probe(http, rasa_base + "/version"),
+        probe(http, rasa_base + HEALTH_PATH),
+        probe(http, settings.action_health_url),
         request.app[PARTNERS_KEY].check(),
+        asyncio.to_thread(check_database, request.app[APP_DB_KEY]),
+        request.app[LIMITS_KEY].check(),
     )
-    services = {"rasa": rasa, "actions": actions, "knowledge": knowledge}
-    healthy = all(s["ok"] for s in services.values())
-    return web.json_response(
-        {"status": "ok" if healthy else "degraded", "services": services},
-        status=200 if healthy else 503,
-    )
+    parts = {
+        "rasa": rasa,
+        "tracker_store": tracker if rasa["ok"] else {"ok": False, "detail": "Rasa injoignable"},
+        "actions": actions,
+        "knowledge": knowledge,
+        "app_db": app_db,
+    }
+    if redis is not None:
+        parts["redis"] = redis
+    if not (parts["rasa"]["ok"] and parts["tracker_store"]["ok"]):
+        status, code = "down", 503
+    elif all(p["ok"] for p in parts.values()):
+        status, code = "ok", 200
+    else:
+        status, code = "degraded", 200
+    return web.json_response({"status": status, "services": parts}, status=code)
 
 
 @aiohttp_jinja2.template("demo.html")

@@ -8,6 +8,8 @@ log says what failed, and the conversation goes on where it was once the databas
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from dataclasses import replace
 
 import pytest
@@ -17,6 +19,7 @@ from bot.channels import STORAGE_APOLOGY
 from bot.settings import load_settings
 from bot.stack import Stack, free_port
 from bot.training import model_path
+from bot.web.rasa_client import HEALTH_PATH
 from tests.e2e.conftest import say, texts
 from tests.faults.servers import PrivatePostgres
 
@@ -34,6 +37,14 @@ def _user_texts(url: str, sender: str) -> list[str]:
     return [json.loads(data)["text"] for (data,) in rows]
 
 
+def _health(rasa: str) -> int:
+    try:
+        with urllib.request.urlopen(rasa + HEALTH_PATH, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
 def test_tracker_database_outage_gets_an_apology_and_recovers(tmp_path, sender):
     if not model_path().exists():
         pytest.skip("no trained model: run `make train` (make test does)")
@@ -49,13 +60,16 @@ def test_tracker_database_outage_gets_an_apology_and_recovers(tmp_path, sender):
             rasa = stack.settings.rasa_base_url
             assert "Boussole" in texts(say(rasa, sender, "bonjour"))
 
+            assert _health(rasa) == 200
             postgres.stop()
+            assert _health(rasa) == 503  # what the gateway's /healthz reports as down
             during = say(rasa, sender, "je cherche une formation")
             assert texts(during) == STORAGE_APOLOGY
             log = (tmp_path / "logs" / "rasa.log").read_text(errors="replace")
             assert "Tracker store" in log and "failed" in log
 
             postgres.start()
+            assert _health(rasa) == 200
             after = say(rasa, sender, "je cherche une formation")
             assert after and STORAGE_APOLOGY not in texts(after)
             assert "Boussole" not in texts(after)  # the conversation went on, no new welcome

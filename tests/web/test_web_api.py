@@ -344,17 +344,37 @@ async def test_healthz_all_up(gateway):
     body = await response.json()
     assert response.status == 200, body
     assert body["status"] == "ok"
-    assert body["services"]["rasa"] == {"ok": True, "detail": "version fake-rasa"}
-    assert body["services"]["actions"]["ok"] and body["services"]["knowledge"]["ok"]
+    services = body["services"]
+    assert set(services) == {"rasa", "tracker_store", "actions", "knowledge", "app_db"}
+    assert all(part == {"ok": True, "detail": "ok"} for part in services.values())
+    assert "fake-rasa" not in json.dumps(body)  # no part says what version it runs
 
 
-async def test_healthz_reports_what_is_down(make_gateway):
+async def test_healthz_says_down_without_rasa(make_gateway):
     client = await make_gateway(free_port())
     response = await client.get("/healthz")
     assert response.status == 503
-    services = (await response.json())["services"]
-    assert services["rasa"]["ok"] is False and services["actions"]["ok"] is False
-    assert services["knowledge"]["ok"] is True
+    body = await response.json()
+    assert body["status"] == "down"
+    services = body["services"]
+    assert services["rasa"]["ok"] is False and services["tracker_store"]["ok"] is False
+    assert services["knowledge"]["ok"] is True and services["app_db"]["ok"] is True
+
+
+async def test_healthz_says_degraded_when_the_action_server_is_down(fake_rasa, make_gateway):
+    client = await make_gateway(
+        fake_rasa.port, action_server_url=f"http://127.0.0.1:{free_port()}/webhook"
+    )
+    response = await client.get("/healthz")
+    body = await response.json()
+    assert response.status == 200 and body["status"] == "degraded"
+    assert body["services"]["actions"]["ok"] is False and body["services"]["rasa"]["ok"] is True
+
+
+async def test_healthz_checks_redis_when_limits_are_counted_there(fake_rasa, make_gateway):
+    client = await make_gateway(fake_rasa.port, redis_url="redis://127.0.0.1:1/0")
+    body = await (await client.get("/healthz")).json()
+    assert body["status"] == "degraded" and body["services"]["redis"]["ok"] is False
 
 
 async def test_wrong_routes_answer_in_french(gateway):
