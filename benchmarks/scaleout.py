@@ -270,17 +270,22 @@ def measure(
     label = f"{replicas} replica{'s' if replicas > 1 else ''}" + (", kills" if kill else "")
     run = Run(label, replicas)
     stack = Stack(settings=settings, log_dir=log_dir, replicas=replicas)
-    with stack, healing(stack) as events:
-        total = users * messages
-        schedule = {round(total * (i + 1) / 4): kind for i, kind in enumerate(KINDS_KILLED)}
+    # N Rasa servers load their model at once on the same cores.
+    stack.start(timeout=300 * replicas)
+    try:
+        with healing(stack) as events:
+            total = users * messages
+            schedule = {round(total * (i + 1) / 4): kind for i, kind in enumerate(KINDS_KILLED)}
 
-        def on_progress(sent: int) -> None:
-            if kill and sent in schedule:
-                run.kills.append(kill_one(stack, schedule.pop(sent)))
+            def on_progress(sent: int) -> None:
+                if kill and sent in schedule:
+                    run.kills.append(kill_one(stack, schedule.pop(sent)))
 
-        gateway = f"http://{settings.host}:{settings.web_port}"
-        senders = asyncio.run(drive(gateway, partner, users, messages, run, on_progress))
+            gateway = f"http://{settings.host}:{settings.web_port}"
+            senders = asyncio.run(drive(gateway, partner, users, messages, run, on_progress))
         run.kills += [e for e in events if "redémarré" in e]
+    finally:
+        stack.stop()
     check_store(run, settings.tracker_db_url, senders, messages)
     return run
 

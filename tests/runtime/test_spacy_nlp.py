@@ -21,6 +21,11 @@ def spacy_pair():
     ).model
 
 
+def test_the_model_is_loaded_once_per_process(spacy_pair):
+    _upstream, ours = spacy_pair
+    assert SpacyNLP.load_model("fr_core_news_md").model is ours
+
+
 def test_spacy_drops_only_unused_components(spacy_pair):
     upstream, ours = spacy_pair
     assert "ner" in upstream.pipe_names and "ner" not in ours.component_names
