@@ -271,7 +271,7 @@ def measure(
     run = Run(label, replicas)
     stack = Stack(settings=settings, log_dir=log_dir, replicas=replicas)
     # N Rasa servers load their model at once on the same cores.
-    stack.start(timeout=300 * replicas)
+    stack.start(timeout=600 * replicas)
     try:
         with healing(stack) as events:
             total = users * messages

@@ -356,7 +356,7 @@ class Stack:
         temporary.replace(path)
         return path
 
-    def start(self, timeout: float = 240) -> Stack:
+    def start(self, timeout: float = 600) -> Stack:
         """Start every service and wait until each answers; raise with its log if one fails."""
         if not self.model.exists():
             raise RuntimeError(f"Aucun modèle entraîné ({self.model}) : lancez `make train`.")
