@@ -142,10 +142,12 @@ def test_the_api_token_is_generated_once_and_kept_private(tmp_path):
     assert rasa_token(replace(settings, rasa_token="given"), path) == "given"
 
 
-def test_services_get_the_configured_host_and_action_url():
+def test_services_get_the_configured_host_and_action_url(tmp_path):
     settings = load_settings({"BOUSSOLE_HOST": "10.1.2.3", "ACTION_PORT": "6055"})
-    env = Stack(settings=settings).env()
-    assert env["SANIC_HOST"] == "10.1.2.3"
+    services = {s.name: s for s in Stack(settings=settings, log_dir=tmp_path / "logs").build()}
+    assert services["actions"].env["SANIC_HOST"] == "10.1.2.3"
+    rasa = services["rasa"].command
+    assert rasa[rasa.index("--interface") + 1] == "10.1.2.3"
     assert settings.action_url == "http://10.1.2.3:6055/webhook"
     moved = load_settings({"ACTION_URL": "http://actions.internal:5055/webhook"})
     assert moved.action_url == "http://actions.internal:5055/webhook"
