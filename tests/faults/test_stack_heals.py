@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 import time
+import uuid
 
 import pytest
 
@@ -49,7 +50,8 @@ def test_a_service_that_lived_long_restarts_quickly_again(tmp_path):
 
 
 @pytest.mark.stack
-def test_a_killed_action_server_comes_back_and_rasa_kept_serving(live_stack, sender):
+def test_a_killed_action_server_comes_back_and_rasa_kept_serving(live_stack):
+    sender = f"fault-{uuid.uuid4().hex[:10]}"
     actions = next(s for s in live_stack.services if s.name == "actions")
     os.killpg(actions.process.pid, signal.SIGKILL)
     actions.process.wait(timeout=30)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import replace
 
 import pytest
@@ -45,7 +46,8 @@ def _health(rasa: str) -> int:
         return error.code
 
 
-def test_tracker_database_outage_gets_an_apology_and_recovers(tmp_path, sender):
+def test_tracker_database_outage_gets_an_apology_and_recovers(tmp_path):
+    sender = f"fault-{uuid.uuid4().hex[:10]}"
     if not model_path().exists():
         pytest.skip("no trained model: run `make train` (make test does)")
     postgres = PrivatePostgres().init()
