@@ -1,7 +1,8 @@
 """The application's own tables (SQLAlchemy Core), kept apart from Rasa's tracker store.
 
 Users and sessions of the staff console, login attempts (throttling), conversation reviews, tags,
-NLU annotations, the widget's thumbs up/down feedback and the audit log live here, in the database
+NLU annotations, referents' proposed corrections of their structure's entry, the widget's thumbs
+up/down feedback and the audit log live here, in the database
 named by ``APP_DB_URL`` (SQLite under ``var/`` by default, PostgreSQL in production).
 
 The console also keeps a derived *index* of the tracker store here (``conv_index``,
@@ -111,6 +112,26 @@ audit_log = sa.Table(
     sa.Column("action", sa.String(40), nullable=False),
     sa.Column("target", sa.String(255)),
     sa.Column("detail", sa.Text),
+)
+
+content_corrections = sa.Table(
+    "content_corrections",
+    metadata,
+    # A referent's proposed change to one field of their structure's place (operators/*.yml),
+    # decided by staff, then exported as a change of knowledge/data.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("partner_id", sa.String(100), nullable=False, index=True),
+    sa.Column("operator_id", sa.String(100), nullable=False),
+    sa.Column("field", sa.String(20), nullable=False),  # address | phone | opening_hours | website
+    sa.Column("old_value", sa.Text),
+    sa.Column("new_value", sa.Text, nullable=False),
+    sa.Column("comment", sa.Text),
+    sa.Column("status", sa.String(16), nullable=False, index=True),  # pending|accepted|refused
+    sa.Column("author", sa.String(254), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("decided_by", sa.String(254)),
+    sa.Column("decided_at", sa.Float),
+    sa.Column("exported_at", sa.Float),
 )
 
 conv_index = sa.Table(

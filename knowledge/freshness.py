@@ -122,3 +122,11 @@ def loaded_entries(engine: Engine) -> list[tuple[str, Any]]:
             for kind, table, cls in _TABLES
             for (data,) in conn.execute(select(table.c.data))
         ]
+
+
+def loaded_entry(engine: Engine, kind: str, entry_id: str) -> Any | None:
+    """One entry of a loaded knowledge base (``kind`` as in :data:`KIND_LABELS`), or ``None``."""
+    table, cls = next((t, c) for k, t, c in _TABLES if k == kind)
+    with engine.connect() as conn:
+        data = conn.execute(select(table.c.data).where(table.c.id == entry_id)).scalar()
+    return from_record(cls, data) if data is not None else None

@@ -36,6 +36,7 @@ class Console:
     templates: jinja2.Environment
     app_engine: Engine | None = None
     tracker_engine: Engine | None = None  # read-only
+    knowledge_engine: Engine | None = None  # read-only: the « Contenus » page browses it
     index_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     index_verified_at: float = 0.0
     # TRUSTED_PROXIES, parsed once (client address and HTTPS behind a reverse proxy)
@@ -87,6 +88,9 @@ def setup_console(
             await asyncio.sleep(0.5)
             await asyncio.to_thread(appdb.create_schema, console.app_engine)
         console.tracker_engine = appdb.get_engine(console.settings.tracker_db_url, read_only=True)
+        console.knowledge_engine = appdb.get_engine(
+            console.settings.knowledge_db_url, read_only=True
+        )
         # Catch up with the tracker store in the background, so the first page is not the one
         # that waits for a large backlog.
         warm_up = asyncio.create_task(ensure_index(console))
@@ -96,5 +100,6 @@ def setup_console(
             await warm_up
         console.app_engine.dispose()
         console.tracker_engine.dispose()
+        console.knowledge_engine.dispose()
 
     app.cleanup_ctx.append(engines)
