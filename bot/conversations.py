@@ -228,7 +228,7 @@ def _general_problems(answers: list[tuple[BotMessage, ...]]) -> list[str]:
     """Issue 11's checks that hold for every conversation."""
     problems = []
     for turn, messages in enumerate(answers, 1):
-        if any(sentence_key(b) == DISTRESS_BUTTON for m in messages for b in m.buttons):
+        if any(DISTRESS_BUTTON in sentence_key(b).split() for m in messages for b in m.buttons):
             problems.append(f"bouton « Détresse » proposé au tour {turn}")
         if not messages:
             problems.append(f"aucune réponse au tour {turn}")
