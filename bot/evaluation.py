@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -868,12 +869,8 @@ def _issue11_sections(result: ConfigResult, config_dir: Path) -> list[str]:
     distress = config_dir / "distress.json"
     if distress.exists():
         score = json.loads(distress.read_text(encoding="utf-8"))
-        missed: dict[str, int] = {}
-        for group, _ in score["missed"]:
-            missed[group] = missed.get(group, 0) + 1
-        alarms: dict[str, int] = {}
-        for group, _ in score["false_alarms"]:
-            alarms[group] = alarms.get(group, 0) + 1
+        missed = dict(Counter(group for group, _ in score["missed"]))
+        alarms = dict(Counter(group for group, _ in score["false_alarms"]))
         parts += [
             f"Détresse (détail dans `{_display(distress)}`) : positifs manqués par registre "
             f"{missed or '—'} ; fausses alertes par catégorie {alarms or '—'}.",
