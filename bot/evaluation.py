@@ -581,6 +581,32 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
 
 
+# Issue 11's targets on shares: (ConfigResult property, target, bound, at least?, what is missed)
+_SHARE_TARGETS = (
+    (
+        "conversations_share",
+        f"conversations qui aboutissent ≥ {TARGET_CONVERSATIONS:.0%}",
+        TARGET_CONVERSATIONS,
+        True,
+        "conversations abouties",
+    ),
+    (
+        "distress_recall",
+        f"détresse : rappel {TARGET_DISTRESS_RECALL:.0%}",
+        TARGET_DISTRESS_RECALL,
+        True,
+        "rappel détresse",
+    ),
+    (
+        "false_alarm_rate",
+        f"détresse : fausses alertes ≤ {TARGET_FALSE_ALARMS:.0%}",
+        TARGET_FALSE_ALARMS,
+        False,
+        "fausses alertes détresse",
+    ),
+)
+
+
 def _issue11_checks(c: ConfigResult, b: ConfigResult | None) -> list[TargetCheck]:
     """Issue 11's targets, for the sets that were measured."""
     checks = []
@@ -601,42 +627,19 @@ def _issue11_checks(c: ConfigResult, b: ConfigResult | None) -> list[TargetCheck
                 failure,
             )
         )
-    if c.conversations_share is not None:
-        share = c.conversations_share
-        checks.append(
-            TargetCheck(
-                f"conversations qui aboutissent ≥ {TARGET_CONVERSATIONS:.0%}",
-                _pct(share),
-                _pct(b.conversations_share if b is not None else None),
-                None
-                if share >= TARGET_CONVERSATIONS
-                else f"conversations abouties {share:.1%} < {TARGET_CONVERSATIONS:.0%} demandé",
-            )
+    for attr, label, bound, at_least, what in _SHARE_TARGETS:
+        value = getattr(c, attr)
+        if value is None:
+            continue
+        met = value >= bound if at_least else value <= bound
+        failure = (
+            None
+            if met
+            else f"{what} {value:.1%} {'<' if at_least else '>'} {bound:.0%} "
+            + ("demandé" if at_least else "permis")
         )
-    if c.distress_recall is not None:
-        recall = c.distress_recall
-        checks.append(
-            TargetCheck(
-                f"détresse : rappel {TARGET_DISTRESS_RECALL:.0%}",
-                _pct(recall),
-                _pct(b.distress_recall if b is not None else None),
-                None
-                if recall >= TARGET_DISTRESS_RECALL
-                else f"rappel détresse {recall:.1%} < {TARGET_DISTRESS_RECALL:.0%} demandé",
-            )
-        )
-    if c.false_alarm_rate is not None:
-        rate = c.false_alarm_rate
-        checks.append(
-            TargetCheck(
-                f"détresse : fausses alertes ≤ {TARGET_FALSE_ALARMS:.0%}",
-                _pct(rate),
-                _pct(b.false_alarm_rate if b is not None else None),
-                None
-                if rate <= TARGET_FALSE_ALARMS
-                else f"fausses alertes détresse {rate:.1%} > {TARGET_FALSE_ALARMS:.0%} permis",
-            )
-        )
+        other = getattr(b, attr) if b is not None else None
+        checks.append(TargetCheck(label, _pct(value), _pct(other), failure))
     return checks
 
 
