@@ -20,15 +20,15 @@ from typing import Any
 import requests
 import yaml
 
-from bot.evaluation import sentence_key
 from bot.settings import PROJECT_ROOT
+from knowledge.text import fold
 
 CONVERSATIONS = PROJECT_ROOT / "tests" / "conversations" / "conversations.yml"
 OPERATORS = PROJECT_ROOT / "knowledge" / "data" / "operators"
 DEFAULT_PARTNER = "rouen_info_jeunes"
 # "ml:<INSEE>" in an expectation: the Mission Locale covering that commune (UNML table).
 ML_TOKEN = re.compile(r"^ml:(\d[0-9AB]\d{3})$")
-# Tutoiement in a folded answer (sentence_key: « t'aide » becomes « t aide »).
+# Tutoiement in a folded answer (« t'aide » becomes « t aide »).
 TUTOIEMENT = re.compile(r"(?:^| )(?:tu|te|t|toi|ton|ta|tes)(?= |$)")
 DISTRESS_BUTTON = "detresse"
 SAME_QUESTION_LIMIT = 3
@@ -177,15 +177,20 @@ def expand(text: str, ml_names: dict[str, str]) -> str:
     return ml_names[match.group(1)]
 
 
+def _key(text: str) -> str:
+    """Case, accents and punctuation aside: the evaluation's sentence key."""
+    return fold(text, words_only=True)
+
+
 def _said(folded: str, expected: str) -> bool:
-    needle = sentence_key(expected)
+    needle = _key(expected)
     return bool(needle) and f" {needle} " in f" {folded} "
 
 
 def _transcript(answers: list[tuple[BotMessage, ...]]) -> str:
     parts = [m.text for turn in answers for m in turn]
     parts += [b for turn in answers for m in turn for b in m.buttons]
-    return sentence_key(" \n ".join(parts))
+    return _key(" \n ".join(parts))
 
 
 def judge(
@@ -217,7 +222,7 @@ def judge(
             problems.append(f"« {unwanted} » a été dit")
     if expect.register == "vous":
         for turn, messages in enumerate(answers, 1):
-            if any(TUTOIEMENT.search(sentence_key(m.text)) for m in messages):
+            if any(TUTOIEMENT.search(_key(m.text)) for m in messages):
                 problems.append(f"tutoiement au tour {turn} (« vous » attendu)")
                 break
     problems += _general_problems(answers)
@@ -228,7 +233,7 @@ def _general_problems(answers: list[tuple[BotMessage, ...]]) -> list[str]:
     """Issue 11's checks that hold for every conversation."""
     problems = []
     for turn, messages in enumerate(answers, 1):
-        if any(DISTRESS_BUTTON in sentence_key(b).split() for m in messages for b in m.buttons):
+        if any(DISTRESS_BUTTON in _key(b).split() for m in messages for b in m.buttons):
             problems.append(f"bouton « Détresse » proposé au tour {turn}")
         if not messages:
             problems.append(f"aucune réponse au tour {turn}")
@@ -238,7 +243,7 @@ def _general_problems(answers: list[tuple[BotMessage, ...]]) -> list[str]:
     for messages in answers:
         for m in messages:
             if m.text.rstrip().endswith("?"):
-                key = sentence_key(m.text)
+                key = _key(m.text)
                 asked[key] = asked.get(key, 0) + 1
     problems += [
         f"la même question posée {count} fois"

@@ -37,17 +37,25 @@ from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import yaml
 
+from bot.conversations import (
+    ConversationFormatError,
+    Outcome,
+    load_conversations,
+    replay_all,
+)
+from bot.distress_eval import (
+    DistressScore,
+    DistressSetError,
+    load_distress_set,
+    rasa_parser,
+    score,
+)
 from bot.settings import PROJECT_ROOT, load_settings
 from bot.training import input_files, rasa_env, sync_nlu, update_digest
 from knowledge.text import fold
-
-if TYPE_CHECKING:  # imported where used: they import sentence_key from here
-    from bot.conversations import Outcome
-    from bot.distress_eval import DistressScore
 
 DEFAULT_CONFIG = PROJECT_ROOT / "config.yml"
 BASELINE_CONFIG = PROJECT_ROOT / "bot" / "eval_configs" / "baseline.yml"
@@ -171,9 +179,6 @@ def heldout_texts(
     """Every sentence of issue 11's held-out sets, by set. With ``exempt_issue``, the issue's
     own examples (marked ``from_issue``) are left out: anyone may train on the issue's wording.
     """
-    from bot.conversations import load_conversations
-    from bot.distress_eval import load_distress_set
-
     return {
         _display(v2): [text for text, _ in load_examples(v2)],
         _display(conversations): [
@@ -483,8 +488,6 @@ def _measure_on_stack(
     """
     import requests
 
-    from bot.conversations import load_conversations, replay_all
-    from bot.distress_eval import load_distress_set, rasa_parser, score
     from bot.stack import Stack, free_port
 
     conversations = load_conversations(sets.conversations)
@@ -871,9 +874,9 @@ def _issue11_sections(result: ConfigResult, config_dir: Path) -> list[str]:
         parts.append("")
     distress = config_dir / "distress.json"
     if distress.exists():
-        score = json.loads(distress.read_text(encoding="utf-8"))
-        missed = dict(Counter(group for group, _ in score["missed"]))
-        alarms = dict(Counter(group for group, _ in score["false_alarms"]))
+        figures = json.loads(distress.read_text(encoding="utf-8"))
+        missed = dict(Counter(group for group, _ in figures["missed"]))
+        alarms = dict(Counter(group for group, _ in figures["false_alarms"]))
         parts += [
             f"Détresse (détail dans `{_display(distress)}`) : positifs manqués par registre "
             f"{missed or '—'} ; fausses alertes par catégorie {alarms or '—'}.",
@@ -963,9 +966,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _refuse_leaks(train_data: Path, sets: HeldOutSets) -> int:
     """2 (and why, on stderr) when a held-out sentence is also training data, else 0."""
-    from bot.conversations import ConversationFormatError
-    from bot.distress_eval import DistressSetError
-
     leaks = {}
     first = leaked_sentences(train_data, sets.nlu)
     if first:
