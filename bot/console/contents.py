@@ -17,7 +17,17 @@ from aiohttp import web
 from bot.console import PREFIX
 from bot.console import corrections as cor
 from bot.console.indexer import PARIS
-from bot.console.views import STAFF, _audit, _console, _error, _run, _user, render, require
+from bot.console.views import (
+    STAFF,
+    _audit,
+    _console,
+    _error,
+    _run,
+    _user,
+    attachment,
+    render,
+    require,
+)
 from knowledge.freshness import (
     KIND_LABELS,
     REASON_LABELS,
@@ -193,12 +203,7 @@ async def export_diff(request: web.Request) -> web.StreamResponse:
     text, applied, skipped = await _run(cor.diff_text, console.project_root, rows)
     name = f"corrections_{datetime.now(PARIS).date().isoformat()}.diff"
     await _audit(request, "export", name, f"{applied} corrections, {len(skipped)} à la main")
-    return web.Response(
-        text=text,
-        content_type="text/x-diff",
-        charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment(text, "text/x-diff", name)
 
 
 @require(*STAFF)

@@ -333,6 +333,16 @@ def _csv_response(name: str, columns, rows) -> web.Response:
     )
 
 
+def attachment(text: str, content_type: str, filename: str) -> web.Response:
+    """A text file to download (UTF-8), named ``filename``."""
+    return web.Response(
+        text=text,
+        content_type=content_type,
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 def _csv_cell(value):
     # A cell starting with = + - @ would run as a formula in a spreadsheet (user text!).
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
@@ -556,12 +566,7 @@ async def export_download(request: web.Request) -> web.StreamResponse:
         export_yaml, examples, today, console.project_root
     )
     await _audit(request, "export", f"review_{today}.yml", f"{count} exemples (téléchargement)")
-    return web.Response(
-        text=text,
-        content_type="application/x-yaml",
-        charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="review_{today}.yml"'},
-    )
+    return attachment(text, "application/x-yaml", f"review_{today}.yml")
 
 
 @require(*STAFF)

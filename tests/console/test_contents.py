@@ -228,3 +228,38 @@ async def test_a_referent_sees_only_their_own_proposals(client_for, console_app)
     mine = await (await referent.get("/console/contents")).text()
     rows = texts(mine, "#my-corrections tbody tr")
     assert len(rows) == 1 and "https://exemple.test/structure" in rows[0]
+
+
+@pytest.mark.postgres
+def test_the_corrections_workflow_on_postgres(make_postgres_database):
+    from bot.console import corrections as cor
+    from knowledge.models import Operator
+
+    engine = appdb.get_engine(make_postgres_database("corrections"))
+    appdb.create_schema(engine)
+    place = Operator(id=STRUCTURE, type="partner", name="Lieu d'essai", phone=None)
+    try:
+        with pytest.raises(cor.CorrectionError, match="site"):
+            cor.propose(engine, partner_id=PARTNER, operator=place, field="email",
+                        value="x@y.fr", comment="", author="ref@rouen.fr")  # fmt: skip
+        first = cor.propose(engine, partner_id=PARTNER, operator=place, field="phone",
+                            value=TEST_PHONE, comment="", author="ref@rouen.fr")  # fmt: skip
+        second = cor.propose(
+            engine,
+            partner_id="autre",
+            operator=place,
+            field="website",
+            value="https://exemple.test",
+            comment="",
+            author="x@autre.fr",
+        )
+        assert [r.id for r in cor.corrections(engine, PARTNER)] == [first]
+        cor.decide(engine, first, True, "staff@aom.fr")
+        cor.decide(engine, second, False, "staff@aom.fr")
+        with pytest.raises(cor.CorrectionError, match="déjà été traitée"):
+            cor.decide(engine, second, True, "staff@aom.fr")
+        assert [(r.id, r.new_value) for r in cor.to_export(engine)] == [(first, TEST_PHONE)]
+        cor.mark_exported(engine, [first])
+        assert cor.to_export(engine) == []
+    finally:
+        engine.dispose()
