@@ -34,6 +34,7 @@ from knowledge.models import (
     Mention,
     Operator,
     Partner,
+    RecurringEvent,
     RoutingRule,
     Scheme,
     from_record,
@@ -88,6 +89,7 @@ class _Snapshot:
     schemes: dict[str, Scheme] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
+    recurring_events: list[RecurringEvent] = field(default_factory=list)
     rules: list[RoutingRule] = field(default_factory=list)
     contacts: dict[str, ContactEntry] = field(default_factory=dict)
     partners: dict[str, Partner] = field(default_factory=dict)
@@ -115,6 +117,7 @@ def _read_snapshot(engine: Engine) -> _Snapshot:
         snap.schemes = {s.id: s for s in records(schema.schemes, Scheme)}
         snap.jobs = {j.id: j for j in records(schema.jobs, Job)}
         snap.events = records(schema.events, Event)
+        snap.recurring_events = records(schema.recurring_events, RecurringEvent)
         snap.rules = sorted(records(schema.rules, RoutingRule), key=lambda r: (r.priority, r.id))
         snap.contacts = {c.id: c for c in records(schema.contacts, ContactEntry)}
         snap.partners = {p.id: p for p in records(schema.partners, Partner)}
@@ -506,26 +509,40 @@ class KnowledgeBase:
         """The job with this id."""
         return self._snap.jobs.get(job_id)
 
+    def _nearness(self, place: Commune | None, insee: str | None) -> int:
+        """0 same commune, 1 same EPCI (or online, or no place), 2 same département, 3 further."""
+        if place is None or insee is None:
+            return 1  # online events are as near as anything
+        if insee == place.insee:
+            return 0
+        other = self.commune(insee)
+        if other and other.epci and other.epci == place.epci:
+            return 1
+        return 2 if other and other.departement == place.departement else 3
+
     def upcoming_events(
-        self, commune: str | Commune | None = None, on: dt.date | None = None, limit: int = 5
+        self, commune: str | Commune | None = None, *, on: dt.date, limit: int = 5
     ) -> list[Event]:
-        """Events not over on ``on`` (default today): soonest first, then nearest to ``commune``."""
-        day = on or dt.date.today()
+        """Events not over on ``on``: soonest first, then nearest to ``commune``.
+
+        An event whose date or place its source does not confirm (``to_verify``) is never
+        announced, and neither is a past one.
+        """
+        place = self._place(commune)
+        events = [e for e in self._snap.events if (e.end or e.start) >= on and not e.to_verify]
+        events.sort(key=lambda e: (e.start, self._nearness(place, e.commune), e.id))
+        return events[:limit]
+
+    def recurring_events(
+        self, commune: str | Commune | None = None, limit: int = 5
+    ) -> list[RecurringEvent]:
+        """Events that come back without published dates, nearest to ``commune`` first."""
         place = self._place(commune)
 
-        def distance(event: Event) -> int:
-            if place is None or event.commune is None:
-                return 1  # online events are as near as anything
-            if event.commune == place.insee:
-                return 0
-            other = self.commune(event.commune)
-            if other and other.epci and other.epci == place.epci:
-                return 1
-            return 2 if other and other.departement == place.departement else 3
+        def nearness(event: RecurringEvent) -> int:
+            return min((self._nearness(place, c) for c in event.communes), default=1)
 
-        events = [e for e in self._snap.events if (e.end or e.start) >= day]
-        events.sort(key=lambda e: (e.start, distance(e), e.id))
-        return events[:limit]
+        return sorted(self._snap.recurring_events, key=lambda e: (nearness(e), e.id))[:limit]
 
     def partner(self, partner_id: str) -> Partner | None:
         """The partner structure with this id."""

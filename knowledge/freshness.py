@@ -19,7 +19,16 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from knowledge import schema
-from knowledge.models import ContactEntry, Event, Job, Operator, Partner, Scheme, from_record
+from knowledge.models import (
+    ContactEntry,
+    Event,
+    Job,
+    Operator,
+    Partner,
+    RecurringEvent,
+    Scheme,
+    from_record,
+)
 
 # What each kind is called on the console page and in `kb stale`.
 KIND_LABELS = {
@@ -40,6 +49,7 @@ _TABLES = (
     ("scheme", schema.schemes, Scheme),
     ("job", schema.jobs, Job),
     ("event", schema.events, Event),
+    ("recurring_event", schema.recurring_events, RecurringEvent),
     ("contact", schema.contacts, ContactEntry),
     ("partner", schema.partners, Partner),
 )

@@ -159,6 +159,29 @@ class Event:
 
 
 @dataclass(frozen=True)
+class RecurringEvent:
+    """An event that comes back (« chaque année en février ») whose next dates are not published.
+
+    It is never shown with a date: ``when`` and ``where`` say what the sources state, and
+    ``next_edition`` says that the next dates are not known yet.
+    """
+
+    id: str
+    title: str
+    when: str
+    where: str
+    next_edition: str
+    communes: tuple[str, ...] = ()  # INSEE codes of its usual places, to rank it by nearness
+    organiser: str | None = None
+    audience: str | None = None
+    link: str | None = None
+    source: str = ""
+    last_verified: dt.date | None = None
+    review_by: dt.date | None = None
+    to_verify: bool = False
+
+
+@dataclass(frozen=True)
 class RoutingRule:
     id: str
     need: tuple[str, ...]  # needs it applies to, ("*",) for every need
