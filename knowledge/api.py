@@ -54,6 +54,8 @@ SITUATION_LABELS = {
     "parent": "parent",
     "referent": "référent ou référente d'une structure",
     "handicap": "en situation de handicap",
+    "collegien": "collégien ou collégienne",
+    "stagiaire": "stagiaire de la formation professionnelle",
 }
 _COVERAGE_RANK = {"commune": 0, "epci": 1, "departement": 2}
 # Types whose region-wide entry is the service itself, not a pointer to the directory.
@@ -434,24 +436,52 @@ class KnowledgeBase:
         missing: list[str] = []
         failed = checked = False
 
+        situations = _situations(situation)
+        disabled = "handicap" in situations
+        longer = aud.handicap_no_age_max or aud.handicap_age_max is not None
+        # With a recognised disability the source's longer limit applies (None: no limit).
+        handicap_max = None if aud.handicap_no_age_max else aud.handicap_age_max
         if _bounded(aud.age_min, aud.age_max):
             span = _age_span(aud.age_min, aud.age_max)
+            longer_text = (
+                "sans limite d'âge" if handicap_max is None else f"jusqu'à {handicap_max} ans"
+            )
             if age is None:
                 missing.append("age")
-            elif not _within(age, aud.age_min, aud.age_max):
+            elif _within(age, aud.age_min, aud.age_max):
+                checked = True
+                reasons.append(f"À {age} ans, tu es dans la tranche d'âge ({span}).")
+            elif longer and age > (aud.age_max or age) and _within(age, aud.age_min, handicap_max):
+                if disabled:
+                    checked = True
+                    reasons.append(
+                        f"À {age} ans, c'est possible grâce à la reconnaissance de ton handicap "
+                        f"({longer_text})."
+                    )
+                else:
+                    # Over the usual limit but within the longer one: it depends on a disability.
+                    reasons.append(
+                        f"{found.name} est pour les jeunes {span}, et {longer_text} avec une "
+                        "reconnaissance de handicap (RQTH)."
+                    )
+                    if situations:
+                        failed = True
+                    else:
+                        missing.append("situation")
+            else:
                 failed = True
                 reasons.append(
                     f"{found.name} est pour les jeunes {span} ; à {age} ans, ce n'est pas possible."
                 )
-            else:
-                checked = True
-                reasons.append(f"À {age} ans, tu es dans la tranche d'âge ({span}).")
 
+        # A disability completes a situation (student, job seeker…) without replacing it.
+        if "handicap" not in aud.situations:
+            situations = situations - {"handicap"}
         if aud.situations:
             wanted = ", ".join(SITUATION_LABELS.get(s, s) for s in aud.situations)
-            situations = _situations(situation)
             if not situations:
-                missing.append("situation")
+                if "situation" not in missing:
+                    missing.append("situation")
             elif situations.isdisjoint(aud.situations):
                 failed = True
                 reasons.append(f"{found.name} s'adresse aux personnes : {wanted}.")

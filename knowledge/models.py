@@ -101,6 +101,10 @@ class Audience:
     age_max: int | None = None
     situations: tuple[str, ...] = ()
     residence: tuple[str, ...] = ()  # "normandie", "france", département codes or INSEE codes
+    # The longer age limit for a person with a recognised disability (RQTH): an age, or
+    # ``handicap_no_age_max`` when the source says there is none.
+    handicap_age_max: int | None = None
+    handicap_no_age_max: bool = False
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,8 @@ def read_schemes(reader: Collector) -> None:
                     hi,
                     reader.take(file, sid, aud, "situations", f.list_of(f.situation), default=()),
                     residence,
+                    reader.take(file, sid, aud, "handicap_age_max", f.age),
+                    bool(reader.take(file, sid, aud, "handicap_no_age_max", f.boolean)),
                 ),
                 money=Money(
                     paid,
