@@ -80,8 +80,11 @@ async def test_the_list_filters_by_kind_and_refuses_a_bad_day(client_for, entrie
     day = _review_day(entries)
     client = await client_for("admin@aom.fr")
     response = await client.get(f"/console/contents?on={day.isoformat()}&kind=event")
-    kinds = {kind for kind, _i, _r in _rows(await response.text())}
-    assert kinds == {"event"}
+    html = await response.text()
+    assert {kind for kind, _i, _r in _rows(html)} == {"event"}
+    figures = {dd["data-reason"]: int(dd.get_text()) for dd in soup(html).select("dd")}
+    assert figures["total"] == sum(1 for kind, _e in entries if kind == "event")
+    assert figures["to_verify"] + figures["overdue"] + figures["soon"] == len(_rows(html))
     bad = await client.get("/console/contents?on=31/12/2026")
     assert bad.status == 400
     assert "Date illisible" in await bad.text()
