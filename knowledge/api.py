@@ -226,6 +226,22 @@ class KnowledgeBase:
     def _place(self, commune: str | Commune | None) -> Commune | None:
         return commune if isinstance(commune, Commune) or commune is None else self.commune(commune)
 
+    def communes(self) -> list[Commune]:
+        """Every current commune of Normandy."""
+        return list(self._snap.communes.values())
+
+    def offices(self, op_type: str) -> list[Operator]:
+        """The offices of ``op_type`` that have a place (for a Mission Locale, its head offices
+        from the UNML table and the antennes of the official directory)."""
+        local = list(self._local.get(op_type, ()))
+        if op_type == "mission_locale":
+            local += [
+                op
+                for op in self._snap.operators.values()
+                if op.type == op_type and op.annuaire_id is None
+            ]
+        return local
+
     def departement(self, code: str) -> Departement | None:
         """The département with this code ("14"…)."""
         return self._snap.departements.get(code)
