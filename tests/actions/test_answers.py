@@ -36,7 +36,7 @@ async def test_louviers_at_19_gets_its_mission_locale_and_why(kb, domain, dispat
     await ActionFindContacts().run(dispatcher, tracker, domain)
     text = all_text(dispatcher, domain)
     ml = kb.operator(kb.commune("27375").mission_locale)
-    assert text.startswith("Voici où aller pour Louviers :")
+    assert text.startswith("Voici où aller pour Louviers.")  # never a message ending on a colon
     assert ml.name in text
     assert f"Adresse : {display_address(ml.address)}, {ml.postcode} " in text
     assert ml.address not in text  # the data's abbreviated form ("4 r septentrion") is not shown
@@ -422,3 +422,27 @@ async def test_funding_question_makes_the_next_search_about_training(kb, domain,
     assert message.text.startswith("Ça dépend du dispositif")
     assert message.buttons  # the closest schemes
     assert slot_values(events) == {"scheme": None, "topic": "formation"}
+
+
+@pytest.mark.parametrize(
+    "slots",
+    [
+        {"topic": "formation", "commune": "14047", "age": 20, "situation": "demandeur_emploi"},
+        {"topic": "orientation", "commune": "14366", "age": 13, "situation": "collegien"},
+        {"topic": "formation", "commune": "76217", "age": 15, "situation": "decrocheur"},
+        {"topic": "formation", "commune": "76217", "age": 15, "situation": "parent"},
+    ],
+    ids=["bayeux-20-demandeur", "lisieux-collegien", "dieppe-15-decrocheur", "dieppe-parent"],
+)
+async def test_every_search_gives_a_structure_and_no_message_ends_on_a_colon(
+    kb, domain, dispatcher, slots
+):
+    await ActionFindContacts().run(dispatcher, make_tracker(slots=slots), domain)
+    messages = shown(dispatcher, domain)
+    assert all(not m.text.rstrip().endswith(":") for m in messages), [m.text for m in messages]
+    cards = [m.text for m in messages if "Pourquoi :" in m.text]
+    assert cards, "a structure beside the regional line"
+    # Bayeux's Mission Locale has its head office in Vire: never given without saying so.
+    for card in cards:
+        if "Vire" in card:
+            assert "le siège de la Mission Locale qui couvre Bayeux" in card
