@@ -602,6 +602,67 @@ class KnowledgeBase:
         """A contacts.yml entry (safeguarding numbers, the Parcours Métiers line…)."""
         return self._snap.contacts.get(contact_id)
 
+    # -- what is still worth asking ---------------------------------------------------------
+
+    def open_criteria(
+        self,
+        need: str | None,
+        age: int | None = None,
+        situation: str | None = None,
+        unknowable: Iterable[str] = (),
+    ) -> tuple[str, ...]:
+        """Which of ``age``, ``situation`` can still change the answer for ``need``.
+
+        Like :meth:`required_criteria`, but only over the rules that can still apply given
+        what is known: a known age rules out the rules bounded elsewhere, a known situation
+        those listing others; a criterion in ``unknowable`` (the person preferred not to say)
+        rules out every rule that needs it. A known criterion is never open.
+        """
+        known = {"age": age is not None, "situation": bool(situation)}
+        gone = set(unknowable)
+        rules = [r for r in self._rules_for(need) if _may_apply(r, age, situation, gone)]
+        depends = {
+            "age": any(_bounded(r.age_min, r.age_max) for r in rules),
+            "situation": any(r.situations for r in rules),
+        }
+        return tuple(c for c in CRITERIA if depends[c] and not known[c] and c not in gone)
+
+    def answers_every_need(self, age: int | None, situation: str | None) -> bool:
+        """Whether a rule for every need already picks this person out by age or situation.
+
+        Then the need changes only extras and is not worth a question: a 17-year-old who left
+        school is sent to the Mission Locale and the E2C whatever they came for.
+        """
+        return any(
+            _applies(r, age, situation)
+            for r in self._rules_for(None)
+            if _bounded(r.age_min, r.age_max) or r.situations
+        )
+
+
+def _may_apply(rule: RoutingRule, age: int | None, situation: str | None, gone: set[str]) -> bool:
+    """Whether ``rule`` can still apply: what is known fits it, what is unknown may."""
+    if _bounded(rule.age_min, rule.age_max):
+        if age is not None and not _within(age, rule.age_min, rule.age_max):
+            return False
+        if age is None and "age" in gone:
+            return False
+    if rule.situations:
+        if situation and situation not in rule.situations:
+            return False
+        if not situation and "situation" in gone:
+            return False
+    return True
+
+
+def _applies(rule: RoutingRule, age: int | None, situation: str | None) -> bool:
+    """Whether ``rule`` applies for sure: each of its conditions is known and met."""
+    if _bounded(rule.age_min, rule.age_max) and (
+        age is None or not _within(age, rule.age_min, rule.age_max)
+    ):
+        return False
+    return not rule.situations or situation in rule.situations
+
 
 def _serves(op: Operator, age: int | None, situations: set[str]) -> bool:
     """False only when the operator's stated public excludes the person's known age or situation."""

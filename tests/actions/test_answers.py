@@ -179,9 +179,15 @@ async def test_session_start_keeps_the_partner_profile_and_welcomes(kb, domain, 
     assert values["page_url"] == "https://rouen.fr/jeunes"
     assert values["partner_commune"] == "76540"
     assert values["commune"] == "27375"  # carried over
+    assert values["welcome_shown"] is False
+    # One line: the first message may already be a question, answered right under it; the
+    # topics come with the answer to a bare « bonjour » (utter_greet_after_welcome).
     (welcome,) = shown(dispatcher, domain)
-    assert welcome.text.startswith("Salut, moi c'est Boussole")
-    assert "/find_local_contact" in [b["payload"] for b in welcome.buttons]
+    assert welcome.text.startswith("Bonjour, moi c'est Boussole")
+    assert "\n" not in welcome.text
+    assert welcome.buttons == []
+    first_greeting = domain["responses"]["utter_greet_after_welcome"]
+    assert "/find_local_contact" in [b["payload"] for b in first_greeting[-1]["buttons"]]
     assert events[-1]["event"] == "action"
     assert events[-1]["name"] == "action_listen"
 
@@ -194,6 +200,7 @@ async def test_session_start_after_the_widget_welcome_does_not_welcome_twice(
     events = await ActionSessionStart().run(dispatcher, tracker, domain)
     assert dispatcher.messages == []
     assert slot_values(events)["partner"] == "rouen_info_jeunes"
+    assert slot_values(events)["welcome_shown"] is True  # « choisis un sujet juste au-dessus »
 
 
 async def test_unknown_partner_and_profile_are_dropped(kb, domain, dispatcher):
