@@ -486,14 +486,14 @@ async def test_a_first_message_that_says_everything_gets_no_question(kb, domain,
     assert values["age"] == 17
     assert values["requested_slot"] is None
     contacts = kb.find_contacts("27375", values["topic"], age=17, situation="decrocheur")
-    assert {"ml_16_25", "e2c_sans_diplome"} <= {c.rule_id for c in contacts}
+    assert {"mission_locale", "e2c"} <= {c.operator.type for c in contacts}
 
 
 @pytest.mark.parametrize(
     ("candidates", "asked"),
     [
         ({"commune": "27375"}, "topic"),  # nothing says who the person is: the need matters
-        ({"commune": "27375", "age": "14"}, "topic"),  # no rule for every need at 14
+        ({"commune": "27375", "situation": "lyceen"}, "topic"),  # CIO, or Info Jeunes, or…
         ({"commune": "27375", "age": "19"}, "situation"),  # the Mission Locale, whatever the need
     ],
 )
@@ -515,7 +515,8 @@ def test_open_criteria_follow_what_is_known(kb):
     assert kb.open_criteria("formation", None, None, unknowable=["age"]) == ("situation",)
     assert kb.answers_every_need(17, "decrocheur")
     assert kb.answers_every_need(19, None)
-    assert not kb.answers_every_need(14, None)
+    assert not kb.answers_every_need(None, "lyceen")
+    assert not kb.answers_every_need(40, None)
     assert not kb.answers_every_need(None, None)
 
 
