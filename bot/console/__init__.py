@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from bot import appdb
 from bot.settings import PROJECT_ROOT, Settings, load_settings
+from bot.web import headers
 from bot.web.proxies import Network, parse_networks
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ def setup_console(
     console = Console(settings or load_settings(), project_root, _templates())
     app[CONSOLE] = console
     app.middlewares.append(console_middleware)
+    headers.install(app)
     add_routes(app.router)
 
     async def engines(_app: web.Application):

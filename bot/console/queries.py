@@ -349,8 +349,10 @@ def set_review(app: Engine, sender_id: str, status: str, reviewer: str) -> None:
             )
 
 
-def add_tag(app: Engine, sender_id: str, tag: str, author: str) -> None:
-    """Tag a conversation (idempotent); raises :class:`FilterError` for an empty or long tag."""
+def add_tag(app: Engine, sender_id: str, tag: str, author: str) -> str:
+    """Tag a conversation (idempotent); returns the tag as stored.
+
+    Raises :class:`FilterError` for an empty or long tag."""
     tag = " ".join(tag.split()).lower()
     if not tag or len(tag) > 60:
         raise FilterError("Une étiquette compte entre 1 et 60 caractères.")
@@ -366,14 +368,16 @@ def add_tag(app: Engine, sender_id: str, tag: str, author: str) -> None:
                     sender_id=sender_id, tag=tag, author=author, created_at=time.time()
                 )
             )
+    return tag
 
 
-def remove_tag(app: Engine, sender_id: str, tag: str) -> None:
-    """Remove one tag from a conversation."""
+def remove_tag(app: Engine, sender_id: str, tag: str) -> bool:
+    """Remove one tag from a conversation; ``False`` when it did not have it."""
     with app.begin() as conn:
-        conn.execute(
+        removed = conn.execute(
             appdb.tags.delete().where(appdb.tags.c.sender_id == sender_id, appdb.tags.c.tag == tag)
-        )
+        ).rowcount
+    return bool(removed)
 
 
 # --- dashboard -------------------------------------------------------------------------------
