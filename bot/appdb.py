@@ -183,6 +183,17 @@ message_index = sa.Table(
     sa.Column("commune", sa.String(5)),
 )
 
+# Periodic jobs shared by every gateway replica (the daily retention): the row is claimed with a
+# conditional UPDATE, so only one replica runs a due job, and a crashed run is retried after
+# its lease.
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("last_done", sa.Float, nullable=False),
+    sa.Column("started_at", sa.Float),
+)
+
 index_state = sa.Table(
     "index_state",
     metadata,
@@ -214,6 +225,19 @@ def get_engine(url: str, *, read_only: bool = False) -> Engine:
     elif read_only and parsed.get_backend_name() == "postgresql":
         connect_args["options"] = "-c default_transaction_read_only=on"
     return sa.create_engine(parsed, future=True, connect_args=connect_args)
+
+
+def insert_missing(conn, table: sa.Table, **values) -> None:
+    """Insert a row unless one with the same primary key exists, safely against a concurrent
+    insert of the same row (``ON CONFLICT DO NOTHING``, SQLite and PostgreSQL)."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the project runs on SQLite and PostgreSQL only
+        raise RuntimeError(f"unsupported database: {dialect}")
+    conn.execute(insert(table).values(**values).on_conflict_do_nothing())
 
 
 def create_schema(engine: Engine) -> None:

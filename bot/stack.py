@@ -161,6 +161,7 @@ class Stack:
             TRACKER_DB_URL=s.tracker_db_url,
             APP_DB_URL=s.app_db_url,
             RASA_URL=s.rasa_base_url,
+            LOG_DIR=str(self.log_dir),  # where the gateway rotates and purges the logs
         )
         return env
 

@@ -105,3 +105,61 @@ def setup_console(
         console.knowledge_engine.dispose()
 
     app.cleanup_ctx.append(engines)
+
+
+RETENTION_CHECK_SECONDS = 3600.0
+
+
+async def run_retention_once(console: Console, now: float | None = None):
+    """Run the daily retention if it is due (see :func:`bot.console.retention.daily_retention`);
+    its report, or ``None`` when another run (here or in another replica) already did it."""
+    from bot.console.retention import daily_retention
+
+    writer = console.tracker_writer()
+    try:
+        # The purge rebuilds the console's index: not while a page is updating it.
+        async with console.index_lock:
+            report = await asyncio.to_thread(
+                daily_retention,
+                writer,
+                console.app_engine,
+                console.settings.log_retention_days,
+                Path(console.settings.log_dir),
+                now,
+            )
+    finally:
+        writer.dispose()
+    if report is not None:
+        log.info(
+            "daily retention: %d events and %d conversations purged, logs rotated %s, deleted %s",
+            report.purge.events,
+            report.purge.conversations,
+            report.logs.rotated,
+            report.logs.deleted,
+        )
+    return report
+
+
+def schedule_retention(
+    app: web.Application, first_delay: float = 60.0, every: float = RETENTION_CHECK_SECONDS
+) -> None:
+    """Make ``app`` (a long-running gateway) check every hour whether the daily purge and log
+    rotation are due, and run them; several replicas may do so, one of them runs it."""
+
+    async def loop(console: Console) -> None:
+        await asyncio.sleep(first_delay)
+        while True:
+            try:
+                await run_retention_once(console)
+            except Exception:  # logged and retried at the next check; the gateway keeps serving
+                log.exception("the daily retention failed")
+            await asyncio.sleep(every)
+
+    async def scheduled(app: web.Application):
+        task = asyncio.create_task(loop(app[CONSOLE]))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.append(scheduled)

@@ -128,3 +128,29 @@ def write_review_file(
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)  # never leave a half-written training file behind
     return path, count, conflicts, held_out
+
+
+def forget_examples(texts: Iterable[str], root: Path = PROJECT_ROOT) -> int:
+    """Remove these sentences from every review file under ``root/data/nlu`` (erasure on a
+    person's request); returns how many examples went."""
+    gone = {clean_example(t) for t in texts}
+    removed = 0
+    for path in sorted((root / "data" / "nlu").glob("review_*.yml")):
+        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        pairs = []
+        for block in content.get("nlu") or []:
+            if not isinstance(block, dict) or "intent" not in block:
+                continue
+            for line in str(block.get("examples") or "").splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    pairs.append((block["intent"], line[2:]))
+        kept = [(intent, text) for intent, text in pairs if text not in gone]
+        if len(kept) == len(pairs):
+            continue
+        removed += len(pairs) - len(kept)
+        text, _count, _conflicts, _held = build_yaml(kept)
+        tmp = path.with_suffix(".yml.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    return removed

@@ -65,19 +65,6 @@ class Throttled(Exception):
         return ", ".join(_KIND_LABELS[k] for k in self.kinds)
 
 
-def _insert_missing(conn: Connection, keys: list[str]) -> None:
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the project runs on SQLite and PostgreSQL only
-        raise RuntimeError(f"unsupported database for login throttling: {dialect}")
-    for k in keys:
-        fresh = {"failures": 0, "last_failure": 0.0, "blocked_until": 0.0, "reported": False}
-        conn.execute(insert(_t).values(key=k, **fresh).on_conflict_do_nothing())
-
-
 def _charge_one(conn: Connection, k: str, free: int, now: float) -> bool:
     forgotten = _t.c.last_failure < now - WINDOW
     failures = sa.case((forgotten, 1), else_=_t.c.failures + 1)
@@ -108,7 +95,10 @@ def charge(engine: Engine, keys: dict[str, str], now: float | None = None) -> No
             conn.execute(
                 _t.delete().where(_t.c.last_failure < now - WINDOW, _t.c.blocked_until < now)
             )
-            _insert_missing(conn, list(keys.values()))
+            for k in keys.values():
+                appdb.insert_missing(
+                    conn, _t, key=k, failures=0, last_failure=0.0, blocked_until=0.0, reported=False
+                )
             for kind, k in keys.items():
                 if not _charge_one(conn, k, FREE[kind], now):
                     refused.append(kind)

@@ -9,6 +9,7 @@ import logging
 import time
 from datetime import date, datetime, timedelta
 from functools import wraps
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
@@ -540,6 +541,8 @@ async def erase(request: web.Request) -> web.StreamResponse:
                 console.app_engine,
                 sender_id,
                 _user(request).email,
+                log_dir=Path(console.settings.log_dir),
+                project_root=console.project_root,
             )
     finally:
         writer.dispose()

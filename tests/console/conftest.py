@@ -58,7 +58,7 @@ def sample_trackers():
             [
                 Turn("j'habite Caen", "inform", 0.93, (CAEN,), slots={"commune": "14118"}),
                 Turn("kesako le truc", "nlu_fallback", 0.3, action="action_default_fallback"),
-                Turn("kesako le truc la", "nlu_fallback", 0.32, action="action_default_fallback"),
+                Turn("Kesako, le TRUC ?", "nlu_fallback", 0.32, action="action_default_fallback"),
                 Turn("je veux parler à quelqu'un", "request_human", 0.95),
             ],
             start=NOW - 3 * DAY,
