@@ -25,6 +25,21 @@ from bot.rasa_runtime import command as rasa_command
 from bot.settings import PROJECT_ROOT, VAR_DIR, Settings, load_settings
 from bot.training import model_path, rasa_env, rasa_executable
 
+WEB_PYTHON = PROJECT_ROOT / ".venv-web" / "bin" / "python"
+
+
+def web_python() -> str:
+    """The interpreter of the web gateway: ``.venv-web``'s (a current aiohttp, no Rasa; see
+    bot/web/README.md), or this one, with a warning, when `make install` has not built it."""
+    if WEB_PYTHON.exists():
+        return str(WEB_PYTHON)
+    print(
+        f"Attention : {WEB_PYTHON} manque (lancez `make install`) ; la passerelle tourne avec "
+        "l'aiohttp de Rasa.",
+        file=sys.stderr,
+    )
+    return sys.executable
+
 
 def free_port() -> int:
     """A loopback TCP port nobody listens on right now (the kernel picks it)."""
@@ -202,7 +217,7 @@ class Stack:
             services.append(
                 Service(
                     "web",
-                    [sys.executable, "-m", "bot.web"],
+                    [web_python(), "-m", "bot.web"],
                     f"http://{s.host}:{s.web_port}/widget.js",
                     self.log_dir / "web.log",
                     s.web_port,

@@ -33,6 +33,9 @@ def _is_console(path: str) -> bool:
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
     """``on_response_prepare`` handler: the headers every response carries."""
     headers = response.headers
+    # aiohttp would announce itself and its version ("Python/3.10 aiohttp/3.x"): no help to
+    # anyone but someone matching the version against published advisories.
+    headers["Server"] = "Boussole"
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
     if request.path in EMBED_PATHS:
