@@ -32,20 +32,28 @@ def _plain(example: str) -> str:
     return " ".join(_ANNOTATION.sub(r"\1", example).split()).casefold()
 
 
+def _intent_examples(path: Path) -> list[tuple[str, str]]:
+    """(intent, example as written) of every intent example of one NLU file."""
+    content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    pairs = []
+    for block in content.get("nlu") or []:
+        if not isinstance(block, dict) or "intent" not in block:
+            continue
+        for line in str(block.get("examples") or "").splitlines():
+            line = line.strip()
+            if line.startswith("- "):
+                pairs.append((block["intent"], line[2:]))
+    return pairs
+
+
 def existing_examples(nlu_dir: Path, skip: Path | None = None) -> dict[str, str]:
     """Plain example text (case-folded) → intent, over every NLU file in ``nlu_dir``."""
     known: dict[str, str] = {}
     for path in sorted(nlu_dir.glob("**/*.yml")):
         if skip is not None and path.resolve() == skip.resolve():
             continue
-        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in content.get("nlu") or []:
-            if not isinstance(block, dict) or "intent" not in block:
-                continue
-            for line in str(block.get("examples") or "").splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    known.setdefault(_plain(line[2:]), block["intent"])
+        for intent, example in _intent_examples(path):
+            known.setdefault(_plain(example), intent)
     return known
 
 
@@ -136,15 +144,7 @@ def forget_examples(texts: Iterable[str], root: Path = PROJECT_ROOT) -> int:
     gone = {clean_example(t) for t in texts}
     removed = 0
     for path in sorted((root / "data" / "nlu").glob("review_*.yml")):
-        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        pairs = []
-        for block in content.get("nlu") or []:
-            if not isinstance(block, dict) or "intent" not in block:
-                continue
-            for line in str(block.get("examples") or "").splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    pairs.append((block["intent"], line[2:]))
+        pairs = _intent_examples(path)
         kept = [(intent, text) for intent, text in pairs if text not in gone]
         if len(kept) == len(pairs):
             continue

@@ -101,6 +101,19 @@ def private_copy(database: Path, folder: Path) -> str:
     return f"sqlite:///{copy}"
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def sample_urls(request, tmp_path) -> tuple[str, str]:
+    """(tracker URL with the sample conversations, empty app database URL), per backend."""
+    if request.param == "sqlite":
+        tracker_url = f"sqlite:///{tmp_path / 'tracker.sqlite3'}"
+        app_url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    else:
+        make = request.getfixturevalue("make_postgres_database")
+        tracker_url, app_url = make("tracker"), make("console")
+    write_sample(tracker_url)
+    return tracker_url, app_url
+
+
 @pytest.fixture
 def tracker_url(sample_tracker_file, tmp_path) -> str:
     """A private copy of the sample tracker store (tests may erase from it)."""

@@ -18,16 +18,10 @@ from tests.console.conftest import NOW, write_sample
 TODAY = datetime.now(PARIS).date()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engines(request, tmp_path):
+@pytest.fixture
+def engines(sample_urls):
     """(read-only tracker, writable tracker, app) engines on the sample data, per backend."""
-    if request.param == "sqlite":
-        tracker_url = f"sqlite:///{tmp_path / 'tracker.sqlite3'}"
-        app_url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
-    else:
-        make = request.getfixturevalue("make_postgres_database")
-        tracker_url, app_url = make("tracker"), make("console")
-    write_sample(tracker_url)
+    tracker_url, app_url = sample_urls
     tracker = appdb.get_engine(tracker_url, read_only=True)
     writer = appdb.get_engine(tracker_url)
     app = appdb.get_engine(app_url)

@@ -15,25 +15,18 @@ from bot.console import Console, _templates, queries, retention, run_retention_o
 from bot.console.indexer import PARIS, sync_index
 from bot.console.nlu_export import write_review_file
 from bot.settings import load_settings
-from tests.console.conftest import NOW, write_sample
+from tests.console.conftest import NOW
 
 DAY = 86400.0
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def urls(request, tmp_path):
+@pytest.fixture
+def urls(sample_urls):
     """(tracker URL, app URL) with the sample conversations, on SQLite and PostgreSQL."""
-    if request.param == "sqlite":
-        tracker_url = f"sqlite:///{tmp_path / 'tracker.sqlite3'}"
-        app_url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
-    else:
-        make = request.getfixturevalue("make_postgres_database")
-        tracker_url, app_url = make("tracker"), make("console")
-    write_sample(tracker_url)
-    engine = appdb.get_engine(app_url)
+    engine = appdb.get_engine(sample_urls[1])
     appdb.create_schema(engine)
     engine.dispose()
-    return tracker_url, app_url
+    return sample_urls
 
 
 def _console(tracker_url: str, app_url: str, log_dir, project_root=None) -> Console:
