@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 STAMP := $(VENV)/.installed
+# The web gateway and console run apart from Rasa, with a current aiohttp (bot/web/README.md).
+VENV_WEB := .venv-web
+STAMP_WEB := $(VENV_WEB)/.installed
 # No network at run time: Rasa must not phone home, TensorFlow must stay quiet.
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -12,7 +15,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: install browser nginx kb train run run-replicas test validate stories pytest eval bench lint format clean
 
-install: $(STAMP)
+install: $(STAMP) $(STAMP_WEB)
 
 # Re-installs only when the lock changes; a venv built for another Python is rebuilt.
 $(STAMP): requirements.txt scripts/find_python.sh
@@ -24,6 +27,15 @@ $(STAMP): requirements.txt scripts/find_python.sh
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.txt; \
 	$(PY) -m pip check; \
 	touch $(STAMP)
+
+$(STAMP_WEB): requirements-web.txt scripts/find_python.sh
+	@set -e; py=$$(scripts/find_python.sh); \
+	if [ -x $(VENV_WEB)/bin/python ] && ! $(VENV_WEB)/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then rm -rf $(VENV_WEB); fi; \
+	[ -x $(VENV_WEB)/bin/python ] || { echo "Creating $(VENV_WEB) with $$py"; $$py -m venv $(VENV_WEB); }; \
+	$(VENV_WEB)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade "pip==24.2"; \
+	$(VENV_WEB)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-web.txt; \
+	$(VENV_WEB)/bin/python -m pip check; \
+	touch $(STAMP_WEB)
 
 # Debian's Chromium for the browser tests (Playwright's own browser download cannot work here).
 browser:

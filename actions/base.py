@@ -90,11 +90,19 @@ class BoussoleFormValidation(FormValidationAction, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        """rasa_sdk entry point: the stock validation inside the error net."""
-        parent = super().run
+        """rasa_sdk entry point: :meth:`validate_turn` inside the error net."""
         return await guarded(
-            self.name(), dispatcher, tracker, lambda: parent(dispatcher, tracker, domain)
+            self.name(),
+            dispatcher,
+            tracker,
+            lambda: self.validate_turn(dispatcher, tracker, domain),
         )
+
+    async def validate_turn(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """One turn of the form: rasa_sdk's extraction, validation and next slot to ask."""
+        return await FormValidationAction.run(self, dispatcher, tracker, domain)
 
     @property
     def kb(self):

@@ -39,6 +39,14 @@ def event_line(event, town: str | None) -> str:
     return line
 
 
+def recurring_line(event) -> str:
+    """ "• Salon … : chaque année en février, à Caen ou à Rouen ; les dates … non publiées"."""
+    line = f"• {event.title} : {event.when}, {event.where} ; {event.next_edition}."
+    if event.link:
+        line += "\n  " + detail(MORE, event.link)
+    return line
+
+
 class ActionEvents(BoussoleAction):
     """The next events near the commune in context (or all of Normandy), soonest first."""
 
@@ -58,12 +66,26 @@ class ActionEvents(BoussoleAction):
         events = self.kb.upcoming_events(
             commune=commune.insee if commune else None, on=self.today(), limit=MAX_EVENTS
         )
+        # Recurring events have no published date: said as such, never with a guessed one.
+        recurring = [
+            recurring_line(e)
+            for e in self.kb.recurring_events(commune=commune.insee if commune else None)
+        ]
         agenda = contact_entry(AGENDA)
         agenda_text = contact_entry_text(agenda) if agenda else ""
         if not events:
-            dispatcher.utter_message(response="utter_no_events", agenda=agenda_text)
+            if recurring:
+                dispatcher.utter_message(
+                    response="utter_events_recurring",
+                    events="\n".join(recurring),
+                    agenda=agenda_text,
+                )
+            else:
+                dispatcher.utter_message(response="utter_no_events", agenda=agenda_text)
             return []
         lines = [event_line(e, self._town(e.commune)) for e in events]
+        if recurring:
+            lines += ["Ils reviennent aussi, sans date publiée pour l'instant :", *recurring]
         dispatcher.utter_message(
             response="utter_events_near" if commune else "utter_events_normandy",
             commune=commune.name if commune else "",

@@ -1,8 +1,13 @@
-"""The forms' validation: ask only what the routing needs and the conversation has not given.
+"""The forms' validation: ask only what changes the answer and the conversation has not given.
 
 Both forms (finding a contact, checking eligibility for a scheme) collect the same profile —
 commune, age, situation — so the extraction and validation of those slots live in one abstract
-class, :class:`ProfileValidation`; each form only says which slots it needs.
+class, :class:`ProfileValidation`; each form only says which slots it needs. What a message
+says is kept whatever its intent (the domain's slot mappings); the forms then skip every
+question whose answer is known or would not change who the person is sent to, and never ask
+the same question a third time in a row: the conversation goes on with what is known.
+
+For a parent (``profile`` = "parent"), ``age`` and ``situation`` are the young person's.
 """
 
 from __future__ import annotations
@@ -28,13 +33,13 @@ from actions.schemes import offer_closest_schemes
 from actions.understanding import (
     answers_question,
     is_cancel,
+    is_parent,
     is_refusal,
-    is_valid_age,
     known_age,
     latest_intent,
     latest_text,
-    parse_age,
 )
+from knowledge.ages import is_valid_age, parse_age
 from knowledge.api import CRITERIA
 from knowledge.sources import NEEDS, SITUATIONS
 from knowledge.text import fold
@@ -68,12 +73,39 @@ _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 # A resolver candidate this far ahead of the next one is taken as the commune meant; closer ones
 # (homonyms, communes sharing a postcode, two equally likely typos) are offered as buttons.
 _CLEAR_LEAD = 0.05
+# A form question is asked at most this many times in a row (issue 11: no loops).
+MAX_ASKS = 2
+# The need assumed when it is not worth asking (a rule for every need already fits the person).
+GENERAL_NEED = "orientation"
+
+
+def times_asked(tracker: Tracker, slot: str) -> int:
+    """How many times in a row the form has asked for ``slot`` (its ``utter_ask_<slot>``).
+
+    Counted back from the end of the conversation to the moment the form last asked for
+    something else, so an answer to an interruption (a question about a scheme…) counts too.
+    """
+    asked = 0
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "slot" and event.get("name") == REQUESTED_SLOT and event.get("value") != slot:
+            break
+        said = (event.get("metadata") or {}).get("utter_action")
+        if kind == "bot" and said == f"utter_ask_{slot}":
+            asked += 1
+    return asked
 
 
 def need_named_in(text: str) -> str | None:
     """The need whose name starts a word of ``text`` ("formations", "l'emploi"), if any."""
     words = fold(text).replace("'", " ").split()
     return next((n for n in NEEDS if any(w.startswith(n[:5]) for w in words)), None)
+
+
+def known_situation(tracker: Tracker) -> str | None:
+    """The situation if the conversation gave a known one (slots may hold raw entity text)."""
+    situation = tracker.get_slot("situation")
+    return situation if situation in SITUATIONS else None
 
 
 def choose_commune(matches: list[Any]) -> list[Any]:
@@ -127,6 +159,8 @@ class ProfileValidation(BoussoleFormValidation, ABC):
         need = INTENT_NEEDS.get(intent or "")
         asked = tracker.get_slot("requested_slot")
         if need is None:
+            if tracker.get_slot("topic") is None and self._need_is_moot(tracker):
+                return {"topic": GENERAL_NEED}
             if asked != "topic" or intent == "deny" or not answers_question(tracker, "topic"):
                 return {}  # "non" is left to the stop rule
             text = latest_text(tracker)
@@ -238,10 +272,13 @@ class ProfileValidation(BoussoleFormValidation, ABC):
         age = parse_age(value)
         if is_valid_age(age):
             return {"age": age}
+        if tracker.get_slot(REQUESTED_SLOT) != "age":
+            return {"age": None}  # a number said in passing is no answer to a question
         if age is None and is_refusal(text, latest_intent(tracker)):
             dispatcher.utter_message(response="utter_age_declined")
             return {"age": None, "declined_criteria": self._declined(tracker, "age")}
-        dispatcher.utter_message(response="utter_age_invalid")
+        if times_asked(tracker, "age") < MAX_ASKS:
+            dispatcher.utter_message(response="utter_age_invalid")  # then the question again
         return {"age": None}
 
     async def validate_situation(
@@ -249,6 +286,11 @@ class ProfileValidation(BoussoleFormValidation, ABC):
     ) -> dict[str, Any]:
         """One of the shared situation ids; a refusal is accepted like for the age."""
         text = str(value or "").strip()
+        if text == "parent":
+            # « Je suis parent »: from now on « vous », and the situation asked is the child's.
+            # An age given before was the parent's own, asked with « tu ».
+            switch = {} if is_parent(tracker) else {"profile": "parent", "age": None}
+            return {"situation": None, **switch}
         if text in SITUATIONS:
             return {"situation": text}
         if is_cancel(text):
@@ -256,7 +298,10 @@ class ProfileValidation(BoussoleFormValidation, ABC):
         if is_refusal(text, latest_intent(tracker)):
             return {"situation": None, "declined_criteria": self._declined(tracker, "situation")}
         # Said in passing ("je suis réfugié et…"): the question comes later, with its list.
-        if tracker.get_slot(REQUESTED_SLOT) == "situation":
+        if (
+            tracker.get_slot(REQUESTED_SLOT) == "situation"
+            and times_asked(tracker, "situation") < MAX_ASKS
+        ):
             dispatcher.utter_message(response="utter_situation_invalid")
         return {"situation": None}
 
@@ -276,9 +321,51 @@ class ProfileValidation(BoussoleFormValidation, ABC):
         missing = (slot for slot in required if tracker.slots.get(slot) is None)
         return SlotSet(REQUESTED_SLOT, next(missing, None))
 
+    def _need_is_moot(self, tracker: Tracker) -> bool:
+        """Whether a rule for every need already fits what the person said (age, situation)."""
+        return self.kb.answers_every_need(known_age(tracker), known_situation(tracker))
+
     def _criteria(self, tracker: Tracker, needed: list[str] | tuple[str, ...]) -> list[str]:
         declined = tracker.get_slot("declined_criteria") or []
         return [c for c in CRITERIA if c in needed and c not in declined]
+
+    # --- never a third time ---------------------------------------------------------------
+
+    async def validate_turn(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """The stock validation, then: a question already asked twice in a row is dropped."""
+        events = await super().validate_turn(dispatcher, tracker, domain)
+        for _ in range(len(PERSON_SLOTS) + 2):  # each slot is given up at most once
+            asked = next(
+                (e.get("value") for e in reversed(events) if e.get("name") == REQUESTED_SLOT),
+                tracker.get_slot(REQUESTED_SLOT),
+            )
+            if asked is None or times_asked(tracker, asked) < MAX_ASKS:
+                break
+            given_up = [SlotSet(k, v) for k, v in self._give_up(dispatcher, tracker, asked).items()]
+            tracker.add_slots(given_up)
+            # Rasa asks for the first requested slot it finds in the events: only the new one.
+            events = [e for e in events if e.get("name") != REQUESTED_SLOT] + given_up
+            events.append(await self.next_requested_slot(dispatcher, tracker, domain))
+        return events
+
+    def _give_up(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str
+    ) -> dict[str, Any]:
+        """Go on without ``slot``: skip a criterion, assume the general need, or stop."""
+        if slot in SKIPPABLE:
+            dispatcher.utter_message(response="utter_move_on")
+            return {slot: None, "declined_criteria": self._declined(tracker, slot)}
+        if slot == "topic":
+            return {"topic": GENERAL_NEED}
+        if slot == "commune":
+            # Without a commune there is no nearest place: the free line, and the form ends.
+            dispatcher.utter_message(
+                response="utter_commune_declined", parcours_metiers=parcours_metiers_text()
+            )
+            return {"commune": None, "search_stopped": True}
+        return self._stop(dispatcher, slot)
 
 
 class ValidateContactForm(ProfileValidation):
@@ -294,13 +381,26 @@ class ValidateContactForm(ProfileValidation):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        """Topic and commune always; age and situation only if the rules for the topic use them."""
+        """The commune, and the need, age and situation only while they can change the answer.
+
+        The need is not asked when a rule for every need already fits the person (a
+        17-year-old who left school: Mission Locale and E2C); an age or a situation is asked
+        only if a routing rule that can still apply depends on it. Criteria already given stay
+        in the list, so that their raw values are validated.
+        """
         if tracker.get_slot("search_stopped"):
             return []
         topic = tracker.get_slot("topic")
         if topic not in NEEDS:
-            return ["topic", "commune"]
-        return ["topic", "commune", *self._criteria(tracker, self.kb.required_criteria(topic))]
+            if not self._need_is_moot(tracker):
+                return ["topic", "commune"]
+            topic = GENERAL_NEED  # extract_topic fills it
+        declined = tracker.get_slot("declined_criteria") or []
+        still_open = self.kb.open_criteria(
+            topic, known_age(tracker), known_situation(tracker), unknowable=declined
+        )
+        given = [c for c in CRITERIA if tracker.get_slot(c) is not None]
+        return ["topic", "commune", *self._criteria(tracker, [*still_open, *given])]
 
 
 class ValidateEligibilityForm(ProfileValidation):
@@ -328,6 +428,8 @@ class ValidateEligibilityForm(ProfileValidation):
             situation=tracker.get_slot("situation"),
             commune=tracker.get_slot("commune"),
         )
+        if check.status == "no":
+            return ["scheme"]  # already a no (« 28 ans » for Atouts): nothing else to ask
         missing = [m for m in check.missing if m in PERSON_SLOTS]
         declined = tracker.get_slot("declined_criteria") or []
         return ["scheme", *[m for m in missing if m not in declined]]

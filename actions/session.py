@@ -1,4 +1,4 @@
-"""The start of a conversation: the welcome, and the referent profile sent by the widget."""
+"""The start of a conversation: a one-line welcome, and the referent profile sent by the widget."""
 
 from __future__ import annotations
 
@@ -16,11 +16,16 @@ logger = logging.getLogger(__name__)
 
 PROFILES = ("youth", "referent")
 # Slots that describe the conversation's context, refilled from each session's metadata.
-CONTEXT_SLOTS = ("partner", "profile", "page_url")
+CONTEXT_SLOTS = ("partner", "profile", "page_url", "welcome_shown")
 
 
 class ActionSessionStart(BoussoleAction):
-    """Start a session: keep the known slots, read the widget's metadata, say welcome."""
+    """Start a session: keep the known slots, read the widget's metadata, say welcome.
+
+    The session starts before the first message is read, so the welcome cannot know whether
+    that message is a bare « bonjour » or already a question: it is one line, and the topics
+    come with the answer to a bare greeting (rule « Premier bonjour »).
+    """
 
     def name(self) -> str:
         return "action_session_start"
@@ -38,7 +43,9 @@ class ActionSessionStart(BoussoleAction):
         metadata = tracker.get_slot("session_started_metadata") or {}
         events += self._context_slots(metadata)
         # The web widget greets on its own before the first exchange; other channels get ours.
-        if not metadata.get("welcome_shown"):
+        welcome_shown = bool(metadata.get("welcome_shown"))
+        events.append(SlotSet("welcome_shown", welcome_shown))
+        if not welcome_shown:
             dispatcher.utter_message(response="utter_welcome")
         events.append(ActionExecuted("action_listen"))
         return events

@@ -1,19 +1,17 @@
 """Small readings of a free-text answer that the NLU cannot be asked about mid-form.
 
-When the form asks "quel âge as-tu ?", the answer may come as "19", "j'ai 19 ans", "jsp" or
-"stop"; these helpers tell them apart. They only run on the text of an answer to a question the
-form has just asked, never to classify a free message.
+When the form asks "quel âge as-tu ?", the answer may come as "19", "j'ai 19 ans",
+"dix-neuf", "jsp" or "stop"; these helpers tell them apart (ages are read by
+``knowledge.ages``). They only run on the text of an answer to a question the form has just
+asked, never to classify a free message.
 """
 
 from __future__ import annotations
 
-import re
-
 from rasa_sdk import Tracker
 
+from knowledge.ages import is_valid_age, parse_age
 from knowledge.text import fold
-
-AGE_MIN, AGE_MAX = 11, 99
 
 # Said in place of an answer: "I'd rather not say", "I don't know".
 _REFUSALS = (
@@ -113,22 +111,14 @@ def is_refusal(text: str, intent: str | None = None) -> bool:
     return any(folded == r or folded.startswith(r + " ") for r in _REFUSALS)
 
 
-def parse_age(value: object) -> int | None:
-    """The age in a value or an answer ("19", "19 ans", "j'ai 19 ans"), ``None`` if none."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return int(value)
-    found = re.findall(r"\d+", str(value or ""))
-    return int(found[0]) if len(found) == 1 else None
-
-
-def is_valid_age(age: int | None) -> bool:
-    """Ages Boussole takes: 11 to 99 (younger children are referred by an adult)."""
-    return age is not None and AGE_MIN <= age <= AGE_MAX
-
-
 def is_referent(tracker: Tracker) -> bool:
     """A referent of a partner structure (widget profile, or "je suis référent")."""
     return tracker.get_slot("profile") == "referent" or tracker.get_slot("situation") == "referent"
+
+
+def is_parent(tracker: Tracker) -> bool:
+    """A parent or another adult asking for a young person: age and situation are theirs."""
+    return tracker.get_slot("profile") == "parent"
 
 
 def known_age(tracker: Tracker) -> int | None:

@@ -1,8 +1,9 @@
 """The application's own tables (SQLAlchemy Core), kept apart from Rasa's tracker store.
 
-Users and sessions of the staff console, login attempts (throttling), conversation reviews, tags,
-NLU annotations, the widget's thumbs up/down feedback and the audit log live here, in the database
-named by ``APP_DB_URL`` (SQLite under ``var/`` by default, PostgreSQL in production).
+Users, sessions and trusted browsers of the staff console, login throttling, conversation
+reviews, tags, NLU annotations, referents' proposed corrections of their structure's entry, the
+widget's thumbs up/down feedback and the audit log live here, in the database named by
+``APP_DB_URL`` (SQLite under ``var/`` by default, PostgreSQL in production).
 
 The console also keeps a derived *index* of the tracker store here (``conv_index``,
 ``message_index``): one row per conversation and per user message, rebuilt from Rasa's events
@@ -45,14 +46,28 @@ sessions = sa.Table(
     sa.Column("expires_at", sa.Float, nullable=False),
 )
 
-login_attempts = sa.Table(
-    "login_attempts",
+# Login throttling (bot/console/throttle.py): one row per address, account or trusted device
+# that failed recently, keyed by a hash (no address or e-mail in clear); rows are dropped once
+# forgotten, so the table stays as small as the number of recent offenders.
+login_throttle = sa.Table(
+    "login_throttle",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("email", sa.String(254), nullable=False, index=True),
-    sa.Column("ip", sa.String(64), nullable=False, index=True),
-    sa.Column("at", sa.Float, nullable=False),
-    sa.Column("success", sa.Boolean, nullable=False),
+    sa.Column("key", sa.String(80), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure", sa.Float, nullable=False, index=True),
+    sa.Column("blocked_until", sa.Float, nullable=False),
+    # Whether this throttling episode is already in the audit log (one line each, not one per try).
+    sa.Column("reported", sa.Boolean, nullable=False),
+)
+
+# Browsers where an account logged in successfully: their attempts are throttled on their own,
+# so that someone guessing an account's password elsewhere cannot lock its owner out.
+trusted_devices = sa.Table(
+    "console_devices",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("console_users.id", ondelete="CASCADE")),
+    sa.Column("expires_at", sa.Float, nullable=False, index=True),
 )
 
 reviews = sa.Table(
@@ -113,6 +128,26 @@ audit_log = sa.Table(
     sa.Column("detail", sa.Text),
 )
 
+content_corrections = sa.Table(
+    "content_corrections",
+    metadata,
+    # A referent's proposed change to one field of their structure's place (operators/*.yml),
+    # decided by staff, then exported as a change of knowledge/data.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("partner_id", sa.String(100), nullable=False, index=True),
+    sa.Column("operator_id", sa.String(100), nullable=False),
+    sa.Column("field", sa.String(20), nullable=False),  # address | phone | opening_hours | website
+    sa.Column("old_value", sa.Text),
+    sa.Column("new_value", sa.Text, nullable=False),
+    sa.Column("comment", sa.Text),
+    sa.Column("status", sa.String(16), nullable=False, index=True),  # pending|accepted|refused
+    sa.Column("author", sa.String(254), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("decided_by", sa.String(254)),
+    sa.Column("decided_at", sa.Float),
+    sa.Column("exported_at", sa.Float),
+)
+
 conv_index = sa.Table(
     "conv_index",
     metadata,
@@ -148,6 +183,17 @@ message_index = sa.Table(
     sa.Column("commune", sa.String(5)),
 )
 
+# Periodic jobs shared by every gateway replica (the daily retention): the row is claimed with a
+# conditional UPDATE, so only one replica runs a due job, and a crashed run is retried after
+# its lease.
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("last_done", sa.Float, nullable=False),
+    sa.Column("started_at", sa.Float),
+)
+
 index_state = sa.Table(
     "index_state",
     metadata,
@@ -172,11 +218,26 @@ def get_engine(url: str, *, read_only: bool = False) -> Engine:
             parsed = parsed.set(database=f"file:{quote(str(path))}?mode=ro", query={"uri": "true"})
         elif database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        # Pages run their queries in worker threads.
+        # Pages run their queries in worker threads. SQLite lets one writer at a time in: the
+        # others wait for the lock (30 s rather than 5, for a loaded machine) instead of failing.
         connect_args["check_same_thread"] = False
+        connect_args["timeout"] = 30
     elif read_only and parsed.get_backend_name() == "postgresql":
         connect_args["options"] = "-c default_transaction_read_only=on"
     return sa.create_engine(parsed, future=True, connect_args=connect_args)
+
+
+def insert_missing(conn, table: sa.Table, **values) -> None:
+    """Insert a row unless one with the same primary key exists, safely against a concurrent
+    insert of the same row (``ON CONFLICT DO NOTHING``, SQLite and PostgreSQL)."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the project runs on SQLite and PostgreSQL only
+        raise RuntimeError(f"unsupported database: {dialect}")
+    conn.execute(insert(table).values(**values).on_conflict_do_nothing())
 
 
 def create_schema(engine: Engine) -> None:

@@ -63,7 +63,13 @@ class Settings:
     )
     model_dir: str = _setting("MODEL_DIR", str(PROJECT_ROOT / "models"), "where trained models go")
     log_retention_days: int = _setting(
-        "LOG_RETENTION_DAYS", 395, "conversations older than this are purged by `logs purge`"
+        "LOG_RETENTION_DAYS",
+        395,
+        "conversations and log files older than this are purged (every day by the gateway, "
+        "or by `logs purge`)",
+    )
+    log_dir: str = _setting(
+        "LOG_DIR", str(VAR_DIR / "logs"), "the services' log files (rotated every day)"
     )
     web_session_rate: int = _setting(
         "WEB_SESSION_RATE", 20, "chat messages per minute allowed per conversation (0: no limit)"

@@ -29,6 +29,22 @@ from bot.rasa_runtime import command as rasa_command
 from bot.settings import PROJECT_ROOT, VAR_DIR, Settings, as_environ, load_settings
 from bot.training import model_path, rasa_env, rasa_executable
 
+WEB_PYTHON = PROJECT_ROOT / ".venv-web" / "bin" / "python"
+
+
+def web_python() -> str:
+    """The interpreter of the web gateway: ``.venv-web``'s (a current aiohttp, no Rasa; see
+    bot/web/README.md), or this one, with a warning, when `make install` has not built it."""
+    if WEB_PYTHON.exists():
+        return str(WEB_PYTHON)
+    print(
+        f"Attention : {WEB_PYTHON} manque (lancez `make install`) ; la passerelle tourne avec "
+        "l'aiohttp de Rasa.",
+        file=sys.stderr,
+    )
+    return sys.executable
+
+
 LOOPBACK = "127.0.0.1"
 
 
@@ -229,6 +245,7 @@ class Stack:
         env = rasa_env()
         env.update(as_environ(self.settings))
         env["RASA_URL"] = self.settings.rasa_base_url
+        env["LOG_DIR"] = str(self.log_dir)  # where the gateway rotates and purges the logs
         env.update(secret_env(self.settings))
         return env
 
@@ -327,7 +344,7 @@ class Stack:
         return Service("rasa", command, health, self.log_dir / log, port, replica=replica)
 
     def _web(self, port: int, log: str, replica: int = 1) -> Service:
-        command = [sys.executable, "-m", "bot.web"]
+        command = [web_python(), "-m", "bot.web"]
         health = f"http://{self._bound_host()}:{port}/widget.js"
         return Service("web", command, health, self.log_dir / log, port, replica=replica)
 

@@ -34,6 +34,7 @@ from knowledge.models import (
     Mention,
     Operator,
     Partner,
+    RecurringEvent,
     RoutingRule,
     Scheme,
     from_record,
@@ -53,6 +54,8 @@ SITUATION_LABELS = {
     "parent": "parent",
     "referent": "référent ou référente d'une structure",
     "handicap": "en situation de handicap",
+    "collegien": "collégien ou collégienne",
+    "stagiaire": "stagiaire de la formation professionnelle",
 }
 _COVERAGE_RANK = {"commune": 0, "epci": 1, "departement": 2}
 # Types whose region-wide entry is the service itself, not a pointer to the directory.
@@ -88,6 +91,7 @@ class _Snapshot:
     schemes: dict[str, Scheme] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
+    recurring_events: list[RecurringEvent] = field(default_factory=list)
     rules: list[RoutingRule] = field(default_factory=list)
     contacts: dict[str, ContactEntry] = field(default_factory=dict)
     partners: dict[str, Partner] = field(default_factory=dict)
@@ -115,6 +119,7 @@ def _read_snapshot(engine: Engine) -> _Snapshot:
         snap.schemes = {s.id: s for s in records(schema.schemes, Scheme)}
         snap.jobs = {j.id: j for j in records(schema.jobs, Job)}
         snap.events = records(schema.events, Event)
+        snap.recurring_events = records(schema.recurring_events, RecurringEvent)
         snap.rules = sorted(records(schema.rules, RoutingRule), key=lambda r: (r.priority, r.id))
         snap.contacts = {c.id: c for c in records(schema.contacts, ContactEntry)}
         snap.partners = {p.id: p for p in records(schema.partners, Partner)}
@@ -220,6 +225,22 @@ class KnowledgeBase:
 
     def _place(self, commune: str | Commune | None) -> Commune | None:
         return commune if isinstance(commune, Commune) or commune is None else self.commune(commune)
+
+    def communes(self) -> list[Commune]:
+        """Every current commune of Normandy."""
+        return list(self._snap.communes.values())
+
+    def offices(self, op_type: str) -> list[Operator]:
+        """The offices of ``op_type`` that have a place (for a Mission Locale, its head offices
+        from the UNML table and the antennes of the official directory)."""
+        local = list(self._local.get(op_type, ()))
+        if op_type == "mission_locale":
+            local += [
+                op
+                for op in self._snap.operators.values()
+                if op.type == op_type and op.annuaire_id is None
+            ]
+        return local
 
     def departement(self, code: str) -> Departement | None:
         """The département with this code ("14"…)."""
@@ -431,24 +452,52 @@ class KnowledgeBase:
         missing: list[str] = []
         failed = checked = False
 
+        situations = _situations(situation)
+        disabled = "handicap" in situations
+        longer = aud.handicap_no_age_max or aud.handicap_age_max is not None
+        # With a recognised disability the source's longer limit applies (None: no limit).
+        handicap_max = None if aud.handicap_no_age_max else aud.handicap_age_max
         if _bounded(aud.age_min, aud.age_max):
             span = _age_span(aud.age_min, aud.age_max)
+            longer_text = (
+                "sans limite d'âge" if handicap_max is None else f"jusqu'à {handicap_max} ans"
+            )
             if age is None:
                 missing.append("age")
-            elif not _within(age, aud.age_min, aud.age_max):
+            elif _within(age, aud.age_min, aud.age_max):
+                checked = True
+                reasons.append(f"À {age} ans, tu es dans la tranche d'âge ({span}).")
+            elif longer and age > (aud.age_max or age) and _within(age, aud.age_min, handicap_max):
+                if disabled:
+                    checked = True
+                    reasons.append(
+                        f"À {age} ans, c'est possible grâce à la reconnaissance de ton handicap "
+                        f"({longer_text})."
+                    )
+                else:
+                    # Over the usual limit but within the longer one: it depends on a disability.
+                    reasons.append(
+                        f"{found.name} est pour les jeunes {span}, et {longer_text} avec une "
+                        "reconnaissance de handicap (RQTH)."
+                    )
+                    if situations:
+                        failed = True
+                    else:
+                        missing.append("situation")
+            else:
                 failed = True
                 reasons.append(
                     f"{found.name} est pour les jeunes {span} ; à {age} ans, ce n'est pas possible."
                 )
-            else:
-                checked = True
-                reasons.append(f"À {age} ans, tu es dans la tranche d'âge ({span}).")
 
+        # A disability completes a situation (student, job seeker…) without replacing it.
+        if "handicap" not in aud.situations:
+            situations = situations - {"handicap"}
         if aud.situations:
             wanted = ", ".join(SITUATION_LABELS.get(s, s) for s in aud.situations)
-            situations = _situations(situation)
             if not situations:
-                missing.append("situation")
+                if "situation" not in missing:
+                    missing.append("situation")
             elif situations.isdisjoint(aud.situations):
                 failed = True
                 reasons.append(f"{found.name} s'adresse aux personnes : {wanted}.")
@@ -506,26 +555,40 @@ class KnowledgeBase:
         """The job with this id."""
         return self._snap.jobs.get(job_id)
 
+    def _nearness(self, place: Commune | None, insee: str | None) -> int:
+        """0 same commune, 1 same EPCI (or online, or no place), 2 same département, 3 further."""
+        if place is None or insee is None:
+            return 1  # online events are as near as anything
+        if insee == place.insee:
+            return 0
+        other = self.commune(insee)
+        if other and other.epci and other.epci == place.epci:
+            return 1
+        return 2 if other and other.departement == place.departement else 3
+
     def upcoming_events(
-        self, commune: str | Commune | None = None, on: dt.date | None = None, limit: int = 5
+        self, commune: str | Commune | None = None, *, on: dt.date, limit: int = 5
     ) -> list[Event]:
-        """Events not over on ``on`` (default today): soonest first, then nearest to ``commune``."""
-        day = on or dt.date.today()
+        """Events not over on ``on``: soonest first, then nearest to ``commune``.
+
+        An event whose date or place its source does not confirm (``to_verify``) is never
+        announced, and neither is a past one.
+        """
+        place = self._place(commune)
+        events = [e for e in self._snap.events if (e.end or e.start) >= on and not e.to_verify]
+        events.sort(key=lambda e: (e.start, self._nearness(place, e.commune), e.id))
+        return events[:limit]
+
+    def recurring_events(
+        self, commune: str | Commune | None = None, limit: int = 5
+    ) -> list[RecurringEvent]:
+        """Events that come back without published dates, nearest to ``commune`` first."""
         place = self._place(commune)
 
-        def distance(event: Event) -> int:
-            if place is None or event.commune is None:
-                return 1  # online events are as near as anything
-            if event.commune == place.insee:
-                return 0
-            other = self.commune(event.commune)
-            if other and other.epci and other.epci == place.epci:
-                return 1
-            return 2 if other and other.departement == place.departement else 3
+        def nearness(event: RecurringEvent) -> int:
+            return min((self._nearness(place, c) for c in event.communes), default=1)
 
-        events = [e for e in self._snap.events if (e.end or e.start) >= day]
-        events.sort(key=lambda e: (e.start, distance(e), e.id))
-        return events[:limit]
+        return sorted(self._snap.recurring_events, key=lambda e: (nearness(e), e.id))[:limit]
 
     def partner(self, partner_id: str) -> Partner | None:
         """The partner structure with this id."""
@@ -538,6 +601,67 @@ class KnowledgeBase:
     def contact(self, contact_id: str) -> ContactEntry | None:
         """A contacts.yml entry (safeguarding numbers, the Parcours Métiers line…)."""
         return self._snap.contacts.get(contact_id)
+
+    # -- what is still worth asking ---------------------------------------------------------
+
+    def open_criteria(
+        self,
+        need: str | None,
+        age: int | None = None,
+        situation: str | None = None,
+        unknowable: Iterable[str] = (),
+    ) -> tuple[str, ...]:
+        """Which of ``age``, ``situation`` can still change the answer for ``need``.
+
+        Like :meth:`required_criteria`, but only over the rules that can still apply given
+        what is known: a known age rules out the rules bounded elsewhere, a known situation
+        those listing others; a criterion in ``unknowable`` (the person preferred not to say)
+        rules out every rule that needs it. A known criterion is never open.
+        """
+        known = {"age": age is not None, "situation": bool(situation)}
+        gone = set(unknowable)
+        rules = [r for r in self._rules_for(need) if _may_apply(r, age, situation, gone)]
+        depends = {
+            "age": any(_bounded(r.age_min, r.age_max) for r in rules),
+            "situation": any(r.situations for r in rules),
+        }
+        return tuple(c for c in CRITERIA if depends[c] and not known[c] and c not in gone)
+
+    def answers_every_need(self, age: int | None, situation: str | None) -> bool:
+        """Whether a rule for every need already picks this person out by age or situation.
+
+        Then the need changes only extras and is not worth a question: a 17-year-old who left
+        school is sent to the Mission Locale and the E2C whatever they came for.
+        """
+        return any(
+            _applies(r, age, situation)
+            for r in self._rules_for(None)
+            if _bounded(r.age_min, r.age_max) or r.situations
+        )
+
+
+def _may_apply(rule: RoutingRule, age: int | None, situation: str | None, gone: set[str]) -> bool:
+    """Whether ``rule`` can still apply: what is known fits it, what is unknown may."""
+    if _bounded(rule.age_min, rule.age_max):
+        if age is not None and not _within(age, rule.age_min, rule.age_max):
+            return False
+        if age is None and "age" in gone:
+            return False
+    if rule.situations:
+        if situation and situation not in rule.situations:
+            return False
+        if not situation and "situation" in gone:
+            return False
+    return True
+
+
+def _applies(rule: RoutingRule, age: int | None, situation: str | None) -> bool:
+    """Whether ``rule`` applies for sure: each of its conditions is known and met."""
+    if _bounded(rule.age_min, rule.age_max) and (
+        age is None or not _within(age, rule.age_min, rule.age_max)
+    ):
+        return False
+    return not rule.situations or situation in rule.situations
 
 
 def _serves(op: Operator, age: int | None, situations: set[str]) -> bool:

@@ -82,6 +82,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     matrix.add_argument("--db", help="URL SQLAlchemy (défaut : KNOWLEDGE_DB_URL)")
     matrix.set_defaults(func=_routing_matrix)
 
+    offices = sub.add_parser(
+        "offices", help="lieux par type et département, part des communes servies sur place"
+    )
+    offices.add_argument("--db", help="URL SQLAlchemy (défaut : KNOWLEDGE_DB_URL)")
+    offices.set_defaults(func=_offices)
+
     resolve = sub.add_parser("resolve", help="communes reconnues dans un texte")
     resolve.add_argument("text", nargs="?", help="mention ou phrase")
     resolve.add_argument("--batch", type=Path, help="un texte par ligne → une liste JSON par ligne")
@@ -117,14 +123,32 @@ def _import_annuaire(args: argparse.Namespace) -> int:
     return 0
 
 
-def _routing_matrix(args: argparse.Namespace) -> int:
+def _open_base(args: argparse.Namespace):
+    """The loaded base named by ``--db``, or None after saying why (on stderr)."""
     from knowledge.api import KnowledgeBase, KnowledgeBaseNotLoaded
-    from knowledge.routing_matrix import cells, render
 
     try:
-        kb = KnowledgeBase.from_url(args.db)
+        return KnowledgeBase.from_url(args.db)
     except (KnowledgeBaseNotLoaded, SQLAlchemyError) as exc:
         print(exc, file=sys.stderr)
+        return None
+
+
+def _offices(args: argparse.Namespace) -> int:
+    from knowledge.routing_matrix import office_figures
+
+    kb = _open_base(args)
+    if kb is None:
+        return 1
+    print(office_figures(kb))
+    return 0
+
+
+def _routing_matrix(args: argparse.Namespace) -> int:
+    from knowledge.routing_matrix import cells, render
+
+    kb = _open_base(args)
+    if kb is None:
         return 1
     commune = kb.commune(args.commune)
     if commune is None:
@@ -227,15 +251,11 @@ def _near_words(args: argparse.Namespace) -> int:
 
 
 def _resolve(args: argparse.Namespace) -> int:
-    from knowledge.api import KnowledgeBase, KnowledgeBaseNotLoaded
-
     if not args.text and not args.batch:
         print("Donnez un texte ou --batch FICHIER.", file=sys.stderr)
         return 2
-    try:
-        kb = KnowledgeBase.from_url(args.db)
-    except (KnowledgeBaseNotLoaded, SQLAlchemyError) as exc:
-        print(exc, file=sys.stderr)
+    kb = _open_base(args)
+    if kb is None:
         return 1
 
     def as_json(text: str) -> str:

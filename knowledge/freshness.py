@@ -19,7 +19,16 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from knowledge import schema
-from knowledge.models import ContactEntry, Event, Job, Operator, Partner, Scheme, from_record
+from knowledge.models import (
+    ContactEntry,
+    Event,
+    Job,
+    Operator,
+    Partner,
+    RecurringEvent,
+    Scheme,
+    from_record,
+)
 
 # What each kind is called on the console page and in `kb stale`.
 KIND_LABELS = {
@@ -40,6 +49,7 @@ _TABLES = (
     ("scheme", schema.schemes, Scheme),
     ("job", schema.jobs, Job),
     ("event", schema.events, Event),
+    ("recurring_event", schema.recurring_events, RecurringEvent),
     ("contact", schema.contacts, ContactEntry),
     ("partner", schema.partners, Partner),
 )
@@ -122,3 +132,11 @@ def loaded_entries(engine: Engine) -> list[tuple[str, Any]]:
             for kind, table, cls in _TABLES
             for (data,) in conn.execute(select(table.c.data))
         ]
+
+
+def loaded_entry(engine: Engine, kind: str, entry_id: str) -> Any | None:
+    """One entry of a loaded knowledge base (``kind`` as in :data:`KIND_LABELS`), or ``None``."""
+    table, cls = next((t, c) for k, t, c in _TABLES if k == kind)
+    with engine.connect() as conn:
+        data = conn.execute(select(table.c.data).where(table.c.id == entry_id)).scalar()
+    return from_record(cls, data) if data is not None else None

@@ -74,6 +74,7 @@ def _rows(data: KnowledgeData) -> dict:
         schema.events: [
             {"id": e.id, "start": e.start.isoformat(), "data": rec(e)} for e in data.events
         ],
+        schema.recurring_events: [{"id": e.id, "data": rec(e)} for e in data.recurring_events],
         schema.rules: [{"id": r.id, "priority": r.priority, "data": rec(r)} for r in data.rules],
         schema.contacts: [{"id": c.id, "data": rec(c)} for c in data.contacts],
         schema.partners: [{"id": p.id, "data": rec(p)} for p in data.partners],

@@ -101,6 +101,10 @@ class Audience:
     age_max: int | None = None
     situations: tuple[str, ...] = ()
     residence: tuple[str, ...] = ()  # "normandie", "france", département codes or INSEE codes
+    # The longer age limit for a person with a recognised disability (RQTH): an age, or
+    # ``handicap_no_age_max`` when the source says there is none.
+    handicap_age_max: int | None = None
+    handicap_no_age_max: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,6 +153,29 @@ class Event:
     start: dt.date
     end: dt.date | None = None
     commune: str | None = None
+    organiser: str | None = None
+    audience: str | None = None
+    link: str | None = None
+    source: str = ""
+    last_verified: dt.date | None = None
+    review_by: dt.date | None = None
+    to_verify: bool = False
+
+
+@dataclass(frozen=True)
+class RecurringEvent:
+    """An event that comes back (« chaque année en février ») whose next dates are not published.
+
+    It is never shown with a date: ``when`` and ``where`` say what the sources state, and
+    ``next_edition`` says that the next dates are not known yet.
+    """
+
+    id: str
+    title: str
+    when: str
+    where: str
+    next_edition: str
+    communes: tuple[str, ...] = ()  # INSEE codes of its usual places, to rank it by nearness
     organiser: str | None = None
     audience: str | None = None
     link: str | None = None

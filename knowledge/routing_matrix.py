@@ -78,3 +78,43 @@ def render(grid: list[Cell]) -> str:
         )
         lines.append(f"{cell.need:<12} {who}{cell.situation:<17} {ages:<10} {answer}")
     return "\n".join(lines)
+
+
+# Types whose offices the official directory lists, in the order the figures are printed.
+OFFICE_TYPES = (
+    "mission_locale",
+    "france_travail",
+    "cap_emploi",
+    "info_jeunes",
+    "cio",
+    "mdph",
+    "suio",
+)
+
+
+def office_figures(kb: KnowledgeBase) -> str:
+    """Offices per type and département, and the share of communes each type serves locally.
+
+    "Local" is an office that serves the commune (stated coverage, or located in it); "near"
+    adds the nearest one within reach. A head office elsewhere or the directory do not count.
+    """
+    communes = kb.communes()
+    deps = sorted({c.departement for c in communes})
+    lines = ["| type | " + " | ".join(deps) + " | total | communes with a local office | "
+             "local or near |", "|---" * (len(deps) + 4) + "|"]  # fmt: skip
+    for op_type in OFFICE_TYPES:
+        offices = kb.offices(op_type)
+        per_dep = {d: 0 for d in deps}
+        for op in offices:
+            place = kb.commune(op.commune) if op.commune else None
+            if place is not None:
+                per_dep[place.departement] += 1
+        matches = [kb.locate(op_type, c) for c in communes]
+        local = sum(1 for m in matches if m is not None and m.match == "serves")
+        near = sum(1 for m in matches if m is not None and m.match in ("serves", "nearest"))
+        cells = " | ".join(str(per_dep[d]) for d in deps)
+        lines.append(
+            f"| {op_type} | {cells} | {len(offices)} | {local} ({local / len(communes):.1%}) | "
+            f"{near} ({near / len(communes):.1%}) |"
+        )
+    return "\n".join(lines)

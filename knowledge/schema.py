@@ -53,6 +53,7 @@ operators = _entity("kb_operators", "id", Column("type", String(32), index=True)
 schemes = _entity("kb_schemes", "id")
 jobs = _entity("kb_jobs", "id")
 events = _entity("kb_events", "id", Column("start", String(10), index=True))
+recurring_events = _entity("kb_recurring_events", "id")
 rules = _entity("kb_rules", "id", Column("priority", Integer))
 contacts = _entity("kb_contacts", "id")
 partners = _entity("kb_partners", "id")
@@ -74,6 +75,7 @@ CONTENT_TABLES: tuple[tuple[Table, str], ...] = (
     (schemes, "dispositifs"),
     (jobs, "métiers"),
     (events, "événements"),
+    (recurring_events, "rendez-vous récurrents"),
     (rules, "règles d'orientation"),
     (contacts, "contacts"),
     (partners, "partenaires"),

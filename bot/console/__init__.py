@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from bot import appdb
 from bot.settings import PROJECT_ROOT, Settings, load_settings
+from bot.web import headers
 from bot.web.proxies import Network, parse_networks
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class Console:
     templates: jinja2.Environment
     app_engine: Engine | None = None
     tracker_engine: Engine | None = None  # read-only
+    knowledge_engine: Engine | None = None  # read-only: the « Contenus » page browses it
     index_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     index_verified_at: float = 0.0
     # TRUSTED_PROXIES, parsed once (client address and HTTPS behind a reverse proxy)
@@ -74,6 +76,7 @@ def setup_console(
     console = Console(settings or load_settings(), project_root, _templates())
     app[CONSOLE] = console
     app.middlewares.append(console_middleware)
+    headers.install(app)
     add_routes(app.router)
 
     async def engines(_app: web.Application):
@@ -87,6 +90,9 @@ def setup_console(
             await asyncio.sleep(0.5)
             await asyncio.to_thread(appdb.create_schema, console.app_engine)
         console.tracker_engine = appdb.get_engine(console.settings.tracker_db_url, read_only=True)
+        console.knowledge_engine = appdb.get_engine(
+            console.settings.knowledge_db_url, read_only=True
+        )
         # Catch up with the tracker store in the background, so the first page is not the one
         # that waits for a large backlog.
         warm_up = asyncio.create_task(ensure_index(console))
@@ -96,5 +102,64 @@ def setup_console(
             await warm_up
         console.app_engine.dispose()
         console.tracker_engine.dispose()
+        console.knowledge_engine.dispose()
 
     app.cleanup_ctx.append(engines)
+
+
+RETENTION_CHECK_SECONDS = 3600.0
+
+
+async def run_retention_once(console: Console, now: float | None = None):
+    """Run the daily retention if it is due (see :func:`bot.console.retention.daily_retention`);
+    its report, or ``None`` when another run (here or in another replica) already did it."""
+    from bot.console.retention import daily_retention
+
+    writer = console.tracker_writer()
+    try:
+        # The purge rebuilds the console's index: not while a page is updating it.
+        async with console.index_lock:
+            report = await asyncio.to_thread(
+                daily_retention,
+                writer,
+                console.app_engine,
+                console.settings.log_retention_days,
+                Path(console.settings.log_dir),
+                now,
+            )
+    finally:
+        writer.dispose()
+    if report is not None:
+        log.info(
+            "daily retention: %d events and %d conversations purged, logs rotated %s, deleted %s",
+            report.purge.events,
+            report.purge.conversations,
+            report.logs.rotated,
+            report.logs.deleted,
+        )
+    return report
+
+
+def schedule_retention(
+    app: web.Application, first_delay: float = 60.0, every: float = RETENTION_CHECK_SECONDS
+) -> None:
+    """Make ``app`` (a long-running gateway) check every hour whether the daily purge and log
+    rotation are due, and run them; several replicas may do so, one of them runs it."""
+
+    async def loop(console: Console) -> None:
+        await asyncio.sleep(first_delay)
+        while True:
+            try:
+                await run_retention_once(console)
+            except Exception:  # logged and retried at the next check; the gateway keeps serving
+                log.exception("the daily retention failed")
+            await asyncio.sleep(every)
+
+    async def scheduled(app: web.Application):
+        task = asyncio.create_task(loop(app[CONSOLE]))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.append(scheduled)

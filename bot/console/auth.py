@@ -1,5 +1,8 @@
 """Console accounts: argon2 password hashes, login throttling, server-side sessions, CSRF.
 
+Throttling itself is :mod:`bot.console.throttle`; this module decides which keys an attempt counts
+against (its address, and its account or its trusted browser).
+
 The session cookie only carries a random token; the database keeps its SHA-256, the user and the
 CSRF token, so logging out or deleting a user ends the session at once.
 """
@@ -18,16 +21,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Engine
 
 from bot import appdb
-from bot.console import labels
+from bot.console import labels, throttle
 
 SESSION_COOKIE = "boussole_console"
 LOGIN_CSRF_COOKIE = "boussole_console_csrf"
 SESSION_SECONDS = 8 * 3600
-THROTTLE_WINDOW = 15 * 60
-MAX_FAILURES_PER_EMAIL = 5
-MAX_FAILURES_PER_IP = 20
+DEVICE_COOKIE = "boussole_console_device"
+DEVICE_SECONDS = 90 * 86400
 MIN_PASSWORD_LENGTH = 12
-ATTEMPTS_KEPT = 24 * 3600
+# Argon2 hashes any length, but a megabyte-long "password" is only a way to burn CPU.
+MAX_PASSWORD_LENGTH = 1024
 
 _hasher = PasswordHasher()
 # Verifying against this when the e-mail is unknown keeps the answer time the same either way.
@@ -126,6 +129,9 @@ def remove_user(engine: Engine, email: str) -> bool:
         if user_id is None:
             return False
         conn.execute(appdb.sessions.delete().where(appdb.sessions.c.user_id == user_id))
+        conn.execute(
+            appdb.trusted_devices.delete().where(appdb.trusted_devices.c.user_id == user_id)
+        )
         conn.execute(appdb.users.delete().where(appdb.users.c.id == user_id))
     return True
 
@@ -149,29 +155,46 @@ def set_password(engine: Engine, email: str, password: str) -> bool:
     return True
 
 
-def is_throttled(engine: Engine, email: str, ip: str, now: float | None = None) -> bool:
-    """Too many recent failed logins for this e-mail or from this address."""
-    since = (now or time.time()) - THROTTLE_WINDOW
-    la = appdb.login_attempts
-    with engine.connect() as conn:
-        by_email = conn.execute(
-            sa.select(sa.func.count())
-            .select_from(la)
-            .where(la.c.email == email.strip().lower(), la.c.at >= since, la.c.success.is_(False))
-        ).scalar()
-        by_ip = conn.execute(
-            sa.select(sa.func.count())
-            .select_from(la)
-            .where(la.c.ip == ip, la.c.at >= since, la.c.success.is_(False))
-        ).scalar()
-    return by_email >= MAX_FAILURES_PER_EMAIL or by_ip >= MAX_FAILURES_PER_IP
-
-
-def authenticate(engine: Engine, email: str, password: str, ip: str) -> User | None:
-    """Check a login and record the attempt; ``None`` when refused (throttled or wrong)."""
-    email = email.strip().lower()[:254]
-    if is_throttled(engine, email, ip):
+def _device_owner(conn, device_token: str | None, now: float) -> str | None:
+    """The e-mail of the account that trusted this browser, if its token is valid."""
+    if not device_token or not isinstance(device_token, str) or len(device_token) > 100:
         return None
+    d, u = appdb.trusted_devices, appdb.users
+    return conn.execute(
+        sa.select(u.c.email)
+        .join(d, d.c.user_id == u.c.id)
+        .where(d.c.token_hash == _hash_token(device_token), d.c.expires_at > now)
+    ).scalar()
+
+
+def throttle_keys(
+    engine: Engine, email: str, ip: str, device_token: str | None = None, now: float | None = None
+) -> dict[str, str]:
+    """The throttling keys a login attempt counts against (see :mod:`bot.console.throttle`)."""
+    now = time.time() if now is None else now
+    with engine.connect() as conn:
+        owner = _device_owner(conn, device_token, now)
+    keys = {"ip": throttle.key("ip", ip)}
+    if owner is not None and owner == email:
+        keys["device"] = throttle.key("device", device_token or "")
+    else:
+        keys["account"] = throttle.key("account", email)
+    return keys
+
+
+def authenticate(
+    engine: Engine, email: str, password: str, ip: str, device_token: str | None = None
+) -> User | None:
+    """Check a login; ``None`` when the password is wrong.
+
+    Raises :class:`bot.console.throttle.Throttled` when too many attempts failed lately from
+    this address or for this account (from a browser it never logged in from); the password is
+    then not even checked.
+    """
+    email = email.strip().lower()[:254]
+    password = password[:MAX_PASSWORD_LENGTH]
+    keys = throttle_keys(engine, email, ip, device_token)
+    throttle.charge(engine, keys)
     with engine.connect() as conn:
         row = conn.execute(sa.select(appdb.users).where(appdb.users.c.email == email)).first()
     try:
@@ -179,13 +202,35 @@ def authenticate(engine: Engine, email: str, password: str, ip: str) -> User | N
         ok = row is not None
     except (VerificationError, InvalidHashError):
         ok = False
+    if not ok:
+        return None
+    throttle.succeeded(engine, keys)
+    return _user(row)
+
+
+def trust_device(engine: Engine, user: User, device_token: str | None) -> str:
+    """Remember this browser for ``user`` (after a successful login); returns its token.
+
+    A token the browser already holds for this user is kept, else a new one is made.
+    """
     now = time.time()
-    la = appdb.login_attempts
+    d = appdb.trusted_devices
     with engine.begin() as conn:
-        # Attempts only matter for throttling; the audit log keeps the history.
-        conn.execute(la.delete().where(la.c.at < now - ATTEMPTS_KEPT))
-        conn.execute(la.insert().values(email=email, ip=ip, at=now, success=ok))
-    return _user(row) if ok else None
+        conn.execute(d.delete().where(d.c.expires_at < now))
+        if _device_owner(conn, device_token, now) == user.email:
+            conn.execute(
+                d.update()
+                .where(d.c.token_hash == _hash_token(device_token or ""))
+                .values(expires_at=now + DEVICE_SECONDS)
+            )
+            return device_token or ""
+        token = secrets.token_urlsafe(32)
+        conn.execute(
+            d.insert().values(
+                token_hash=_hash_token(token), user_id=user.id, expires_at=now + DEVICE_SECONDS
+            )
+        )
+    return token
 
 
 def _hash_token(token: str) -> str:
@@ -236,7 +281,9 @@ def close_session(engine: Engine, token: str | None) -> None:
 
 def same_token(expected: str | None, given: str | None) -> bool:
     """Constant-time comparison of two CSRF tokens (both must be present)."""
-    return bool(expected and given) and secrets.compare_digest(expected, given)
+    if not (isinstance(expected, str) and isinstance(given, str) and expected and given):
+        return False
+    return secrets.compare_digest(expected.encode(), given.encode())
 
 
 def new_csrf_token() -> str:

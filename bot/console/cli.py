@@ -6,9 +6,11 @@ import argparse
 import contextlib
 import getpass
 import sys
+from datetime import date
+from pathlib import Path
 
-from bot import appdb
-from bot.settings import load_settings
+from bot import appdb, logfiles
+from bot.settings import PROJECT_ROOT, load_settings
 
 
 def register(subparsers) -> None:
@@ -157,9 +159,11 @@ def _logs_purge(args: argparse.Namespace) -> int:
         return 2
     with _engines() as (tracker, app):
         report = purge(tracker, app, days, "cli")
+    rotation = logfiles.rotate(Path(settings.log_dir), date.today(), days)
     print(
         f"Purge au-delà de {days} jours : {report.events} événements supprimés, "
-        f"{report.conversations} conversations disparues, {report.app_rows} lignes de revue."
+        f"{report.conversations} conversations disparues, {report.app_rows} lignes de revue, "
+        f"{len(rotation.deleted)} fichiers de journal."
     )
     return 0
 
@@ -167,8 +171,16 @@ def _logs_purge(args: argparse.Namespace) -> int:
 def _logs_erase(args: argparse.Namespace) -> int:
     from bot.console.retention import erase_conversation
 
+    settings = load_settings()
     with _engines() as (tracker, app):
-        deleted = erase_conversation(tracker, app, args.sender_id, "cli")
+        deleted = erase_conversation(
+            tracker,
+            app,
+            args.sender_id,
+            "cli",
+            log_dir=Path(settings.log_dir),
+            project_root=PROJECT_ROOT,
+        )
     if not deleted:
         print(f"Aucun événement pour la conversation {args.sender_id} (rien d'autre à effacer).")
         return 1

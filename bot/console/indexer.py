@@ -47,7 +47,8 @@ def normalize(text: str) -> str:
 
 
 def group_key(text: str) -> str:
-    """Folded text without punctuation: near-identical messages share it.
+    """Folded text without punctuation: messages that differ only by case, accents, punctuation
+    or spacing share it (the inbox groups on it, nothing fuzzier).
 
     The same key as the evaluation's ``sentence_key``, so that a group of the inbox and the
     sentence it becomes in the training data are judged alike.

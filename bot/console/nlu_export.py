@@ -32,20 +32,28 @@ def _plain(example: str) -> str:
     return " ".join(_ANNOTATION.sub(r"\1", example).split()).casefold()
 
 
+def _intent_examples(path: Path) -> list[tuple[str, str]]:
+    """(intent, example as written) of every intent example of one NLU file."""
+    content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    pairs = []
+    for block in content.get("nlu") or []:
+        if not isinstance(block, dict) or "intent" not in block:
+            continue
+        for line in str(block.get("examples") or "").splitlines():
+            line = line.strip()
+            if line.startswith("- "):
+                pairs.append((block["intent"], line[2:]))
+    return pairs
+
+
 def existing_examples(nlu_dir: Path, skip: Path | None = None) -> dict[str, str]:
     """Plain example text (case-folded) → intent, over every NLU file in ``nlu_dir``."""
     known: dict[str, str] = {}
     for path in sorted(nlu_dir.glob("**/*.yml")):
         if skip is not None and path.resolve() == skip.resolve():
             continue
-        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in content.get("nlu") or []:
-            if not isinstance(block, dict) or "intent" not in block:
-                continue
-            for line in str(block.get("examples") or "").splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    known.setdefault(_plain(line[2:]), block["intent"])
+        for intent, example in _intent_examples(path):
+            known.setdefault(_plain(example), intent)
     return known
 
 
@@ -128,3 +136,21 @@ def write_review_file(
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)  # never leave a half-written training file behind
     return path, count, conflicts, held_out
+
+
+def forget_examples(texts: Iterable[str], root: Path = PROJECT_ROOT) -> int:
+    """Remove these sentences from every review file under ``root/data/nlu`` (erasure on a
+    person's request); returns how many examples went."""
+    gone = {clean_example(t) for t in texts}
+    removed = 0
+    for path in sorted((root / "data" / "nlu").glob("review_*.yml")):
+        pairs = _intent_examples(path)
+        kept = [(intent, text) for intent, text in pairs if text not in gone]
+        if len(kept) == len(pairs):
+            continue
+        removed += len(pairs) - len(kept)
+        text, _count, _conflicts, _held = build_yaml(kept)
+        tmp = path.with_suffix(".yml.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    return removed

@@ -15,7 +15,6 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from rapidfuzz import fuzz, process
 from sqlalchemy.engine import Engine
 
 from bot import appdb
@@ -25,7 +24,6 @@ from bot.console.indexer import PARIS, events, group_key, is_fallback_action, no
 PER_PAGE = 50
 LOW_CONFIDENCE = 0.6
 INBOX_CANDIDATES = 600
-GROUP_SIMILARITY = 85
 
 c_ = appdb.conv_index.c
 m_ = appdb.message_index.c
@@ -349,8 +347,10 @@ def set_review(app: Engine, sender_id: str, status: str, reviewer: str) -> None:
             )
 
 
-def add_tag(app: Engine, sender_id: str, tag: str, author: str) -> None:
-    """Tag a conversation (idempotent); raises :class:`FilterError` for an empty or long tag."""
+def add_tag(app: Engine, sender_id: str, tag: str, author: str) -> str:
+    """Tag a conversation (idempotent); returns the tag as stored.
+
+    Raises :class:`FilterError` for an empty or long tag."""
     tag = " ".join(tag.split()).lower()
     if not tag or len(tag) > 60:
         raise FilterError("Une étiquette compte entre 1 et 60 caractères.")
@@ -366,14 +366,16 @@ def add_tag(app: Engine, sender_id: str, tag: str, author: str) -> None:
                     sender_id=sender_id, tag=tag, author=author, created_at=time.time()
                 )
             )
+    return tag
 
 
-def remove_tag(app: Engine, sender_id: str, tag: str) -> None:
-    """Remove one tag from a conversation."""
+def remove_tag(app: Engine, sender_id: str, tag: str) -> bool:
+    """Remove one tag from a conversation; ``False`` when it did not have it."""
     with app.begin() as conn:
-        conn.execute(
+        removed = conn.execute(
             appdb.tags.delete().where(appdb.tags.c.sender_id == sender_id, appdb.tags.c.tag == tag)
-        )
+        ).rowcount
+    return bool(removed)
 
 
 # --- dashboard -------------------------------------------------------------------------------
@@ -536,7 +538,7 @@ def dashboard(
 
 @dataclass
 class InboxGroup:
-    """Near-identical misunderstood messages, decided together."""
+    """Misunderstood messages whose texts fold alike, decided together."""
 
     key: str
     texts: list[str]
@@ -569,18 +571,14 @@ def inbox_groups(
             .limit(INBOX_CANDIDATES)
         ).all()
     groups: dict[str, InboxGroup] = {}
-    keys: list[str] = []
     for row in rows:
+        # Only texts that fold alike (case, accents, punctuation, spaces) are decided together:
+        # a fuzzy match would put « je veux mourir » with « je veux courir » (ratio 93) and label
+        # them all at once.
         key = group_key(row.text)
-        if key not in groups and keys:
-            # Near-identical (typos, one word more): join the closest existing group.
-            match = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=GROUP_SIMILARITY)
-            if match:
-                key = match[0]
         group = groups.get(key)
         if group is None:
             group = groups[key] = InboxGroup(key, [], [], {}, None, row.ts)
-            keys.append(key)
         if row.text not in group.texts:
             group.texts.append(row.text)
         group.event_ids.append(row.event_id)

@@ -2,6 +2,11 @@
 
 These are the only console operations that write to Rasa's tracker store, through a writable
 engine opened for the deletion alone. Each one is recorded in the audit log.
+
+The purge also runs by itself: :func:`daily_retention` is called every hour by each gateway
+process (``bot.web``), and runs the purge and the log rotation when a day has passed since the
+last run. With several gateway replicas on one database, a conditional update of the ``jobs`` row
+lets exactly one of them run it.
 """
 
 from __future__ import annotations
@@ -9,12 +14,15 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot import appdb
+from bot import appdb, logfiles
 from bot.console.indexer import (
+    PARIS,
     clear_index,
     events,
     forget_events,
@@ -92,8 +100,45 @@ def purge(
     return PurgeReport(deleted, len(gone), removed)
 
 
-def erase_conversation(tracker_rw: Engine, app: Engine, sender_id: str, actor: str) -> int:
-    """Erase every trace of one conversation; returns how many tracker events were deleted."""
+def _exported_texts_only_of(conn, sender_id: str) -> list[str]:
+    """Texts of this conversation written to review files that no other decision also holds."""
+    a = appdb.annotations.c
+    mine = set(
+        conn.execute(
+            sa.select(a.text).where(a.sender_id == sender_id, a.exported_at.is_not(None))
+        ).scalars()
+    )
+    if not mine:
+        return []
+    others = set(
+        conn.execute(
+            sa.select(a.text).where(
+                a.sender_id != sender_id, a.text.in_(mine), a.status == "accepted"
+            )
+        ).scalars()
+    )
+    return sorted(mine - others)
+
+
+def erase_conversation(
+    tracker_rw: Engine,
+    app: Engine,
+    sender_id: str,
+    actor: str,
+    *,
+    log_dir: Path | None = None,
+    project_root: Path | None = None,
+) -> int:
+    """Erase every trace of one conversation; returns how many tracker events were deleted.
+
+    Besides the tracker store and the console's tables, lines of the logs in ``log_dir`` that
+    name the conversation go, and so do its sentences from the review files that the inbox
+    wrote under ``project_root/data/nlu`` (unless another conversation said the same).
+    """
+    from bot.console.nlu_export import forget_examples
+
+    with app.connect() as conn:
+        exported = _exported_texts_only_of(conn, sender_id)
     deleted = 0
     if tracker_has_events(tracker_rw):
         with tracker_rw.begin() as conn:
@@ -107,5 +152,74 @@ def erase_conversation(tracker_rw: Engine, app: Engine, sender_id: str, actor: s
         )
         conn.execute(appdb.conv_index.delete().where(appdb.conv_index.c.sender_id == sender_id))
     forget_events(app, deleted)
-    appdb.write_audit(app, actor, "erase", sender_id, f"{deleted} événements supprimés")
+    lines = logfiles.erase(log_dir, sender_id) if log_dir is not None else 0
+    examples = forget_examples(exported, project_root) if project_root and exported else 0
+    appdb.write_audit(
+        app,
+        actor,
+        "erase",
+        sender_id,
+        f"{deleted} événements, {lines} lignes de journal, {examples} exemples d'entraînement "
+        "supprimés",
+    )
     return deleted
+
+
+DAILY_JOB = "daily_retention"
+DAY = 86400.0
+LEASE = 3600.0  # a run that has not finished after this long is taken over
+
+
+def claim_job(app: Engine, name: str, now: float, every: float = DAY) -> bool:
+    """Whether this process should run job ``name`` now (due, and nobody else running it).
+
+    One conditional ``UPDATE``: among replicas asking at the same moment, exactly one gets it.
+    """
+    j = appdb.jobs
+    with app.begin() as conn:
+        appdb.insert_missing(conn, j, name=name, last_done=0.0, started_at=None)
+        claimed = conn.execute(
+            j.update()
+            .where(
+                j.c.name == name,
+                j.c.last_done <= now - every,
+                sa.or_(j.c.started_at.is_(None), j.c.started_at < now - LEASE),
+            )
+            .values(started_at=now)
+        ).rowcount
+    return claimed == 1
+
+
+def finish_job(app: Engine, name: str, now: float, done: bool) -> None:
+    """Release job ``name``; ``done`` records the run (else it is due again at once)."""
+    j = appdb.jobs
+    values = {"started_at": None, "last_done": now} if done else {"started_at": None}
+    with app.begin() as conn:
+        conn.execute(j.update().where(j.c.name == name).values(**values))
+
+
+@dataclass(frozen=True)
+class DailyReport:
+    """What the daily retention did."""
+
+    purge: PurgeReport
+    logs: logfiles.RotationReport
+
+
+def daily_retention(
+    tracker_rw: Engine, app: Engine, days: int, log_dir: Path, now: float | None = None
+) -> DailyReport | None:
+    """Purge conversations and rotate and purge logs, if a day has passed since the last run
+    (by any replica); ``None`` when it was not due here."""
+    now = time.time() if now is None else now
+    if not claim_job(app, DAILY_JOB, now):
+        return None
+    done = False
+    try:
+        report = purge(tracker_rw, app, days, "automatique", now=now)
+        today = datetime.fromtimestamp(now, PARIS).date()
+        rotation = logfiles.rotate(log_dir, today, days)
+        done = True
+    finally:
+        finish_job(app, DAILY_JOB, now, done)
+    return DailyReport(report, rotation)

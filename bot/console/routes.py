@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.console import PACKAGE_DIR, PREFIX, views
+from bot.console import PACKAGE_DIR, PREFIX, contents, views
 
 CONVERSATION = PREFIX + "/conversations/{sender_id}"
 
@@ -28,6 +28,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_post(PREFIX + "/inbox/export", views.export_write)
     router.add_get(PREFIX + "/dashboard", views.dashboard, name="console_dashboard")
     router.add_get(PREFIX + "/dashboard/{table}.csv", views.dashboard_csv)
+    contents.add_routes(router)
     router.add_get(PREFIX + "/users", views.users_page, name="console_users")
     router.add_post(PREFIX + "/users", views.users_add)
     router.add_post(PREFIX + "/users/delete", views.users_delete)

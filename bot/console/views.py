@@ -9,15 +9,27 @@ import logging
 import time
 from datetime import date, datetime, timedelta
 from functools import wraps
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
 from aiohttp import web
 
 from bot import appdb
-from bot.console import CONSOLE, PREFIX, Console, auth, charts, labels, queries, retention
+from bot.console import (
+    CONSOLE,
+    PREFIX,
+    Console,
+    auth,
+    charts,
+    labels,
+    queries,
+    retention,
+    throttle,
+)
 from bot.console.indexer import PARIS, sync_index
 from bot.console.nlu_export import export_yaml, write_review_file
+from bot.web.chat_input import looks_binary
 from bot.web.proxies import request_address, request_is_https
 
 log = logging.getLogger(__name__)
@@ -149,9 +161,37 @@ def _set_cookie(
     )
 
 
+MAX_FORM_BYTES = 64 * 1024
+
+
+async def _read_form(request: web.Request):
+    """The posted form, or ``None`` when it is too large or unreadable.
+
+    A form is a few fields of text: a declared or actual size over :data:`MAX_FORM_BYTES`, a body
+    aiohttp cannot decode, a file upload or control characters (NUL cannot even be stored in
+    PostgreSQL) are the client's mistake, answered with a 400/413 page, never a 500.
+    """
+    if (request.content_length or 0) > MAX_FORM_BYTES:
+        raise web.HTTPRequestEntityTooLarge(MAX_FORM_BYTES, request.content_length or 0)
+    try:
+        form = await request.post()
+    except web.HTTPException:
+        raise
+    except Exception:  # malformed multipart, unknown charset, truncated body…
+        return None
+    for value in form.values():
+        if not isinstance(value, str) or looks_binary(value):
+            return None
+    return form
+
+
 @web.middleware
 async def console_middleware(request: web.Request, handler) -> web.StreamResponse:
-    """Session, CSRF and access checks for every ``/console`` request; French error pages."""
+    """Session, CSRF and access checks for every ``/console`` request; French error pages.
+
+    Security headers are added to every response, these pages included, by
+    :mod:`bot.web.headers`.
+    """
     path = request.path
     if not (path == PREFIX or path.startswith(PREFIX + "/")) or path.startswith(STATIC_PREFIX):
         return await handler(request)
@@ -163,7 +203,11 @@ async def console_middleware(request: web.Request, handler) -> web.StreamRespons
         if found:
             request[USER], request[CSRF] = found
         if request.method == "POST":
-            form = await request.post()
+            form = await _read_form(request)
+            if form is None:
+                return _error(
+                    request, 400, "Formulaire illisible : rechargez la page et recommencez."
+                )
             expected = request.get(CSRF) or request.cookies.get(auth.LOGIN_CSRF_COOKIE)
             if not auth.same_token(expected, form.get("csrf_token")):
                 return _error(
@@ -176,7 +220,7 @@ async def console_middleware(request: web.Request, handler) -> web.StreamRespons
                 target = quote(str(request.rel_url), safe="")
                 raise web.HTTPFound(f"{PREFIX}/login?next={target}")
             return _error(request, 401, "Connectez-vous pour accéder à la console.")
-        response = await handler(request)
+        return await handler(request)
     except web.HTTPException as exc:
         if exc.status >= 400:
             default = exc.text if exc.status == 400 and exc.text else "La requête a échoué."
@@ -185,18 +229,11 @@ async def console_middleware(request: web.Request, handler) -> web.StreamRespons
     except Exception:
         log.exception("console error on %s", path)
         return _error(request, 500, "Une erreur inattendue s'est produite. Elle a été journalisée.")
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
-    )
-    return response
 
 
 _HTTP_MESSAGES = {
     404: "Page introuvable.",
+    413: "Formulaire trop volumineux.",
     405: "Méthode non autorisée pour cette page.",
 }
 
@@ -223,26 +260,33 @@ async def login_page(request: web.Request) -> web.StreamResponse:
 
 
 async def login(request: web.Request) -> web.StreamResponse:
-    """Check the credentials; throttled after repeated failures."""
+    """Check the credentials; throttled after repeated failures (progressive delays)."""
     console = _console(request)
     form = await request.post()
-    email = str(form.get("email", ""))
+    email = str(form.get("email", "")).strip().lower()[:254]
     password = str(form.get("password", ""))
     target = _safe_next(str(form.get("next", "")))
     request[CSRF] = request.cookies.get(auth.LOGIN_CSRF_COOKIE, "")
-    ip = _client_ip(request)
-    if await _run(auth.is_throttled, console.app_engine, email, ip):
-        await _audit(request, "login_throttled", email.strip().lower()[:254])
-        return render(
+    device = request.cookies.get(auth.DEVICE_COOKIE)
+    try:
+        user = await _run(
+            auth.authenticate, console.app_engine, email, password, _client_ip(request), device
+        )
+    except throttle.Throttled as exc:
+        if exc.first:
+            await _audit(request, "login_throttled", email, exc.describe())
+        response = render(
             request,
             "login.html",
             status=429,
             next=target,
-            error="Trop de tentatives de connexion. Réessayez dans 15 minutes.",
+            error="Trop de tentatives de connexion. "
+            f"Réessayez dans {throttle.french_wait(exc.wait)}.",
         )
-    user = await _run(auth.authenticate, console.app_engine, email, password, ip)
+        response.headers["Retry-After"] = str(max(1, round(exc.wait)))
+        return response
     if user is None:
-        await _audit(request, "login_failed", email.strip().lower()[:254])
+        await _audit(request, "login_failed", email)
         return render(
             request,
             "login.html",
@@ -251,10 +295,12 @@ async def login(request: web.Request) -> web.StreamResponse:
             error="E-mail ou mot de passe incorrect.",
         )
     token, _csrf = await _run(auth.open_session, console.app_engine, user)
+    device = await _run(auth.trust_device, console.app_engine, user, device)
     request[USER] = user
     await _audit(request, "login")
     response = web.HTTPFound(target)
     _set_cookie(request, response, auth.SESSION_COOKIE, token, auth.SESSION_SECONDS)
+    _set_cookie(request, response, auth.DEVICE_COOKIE, device, auth.DEVICE_SECONDS)
     response.del_cookie(auth.LOGIN_CSRF_COOKIE, path=PREFIX)
     raise response
 
@@ -330,6 +376,16 @@ def _csv_response(name: str, columns, rows) -> web.Response:
         content_type="text/csv",
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def attachment(text: str, content_type: str, filename: str) -> web.Response:
+    """A text file to download (UTF-8), named ``filename``."""
+    return web.Response(
+        text=text,
+        content_type=content_type,
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
@@ -444,7 +500,7 @@ async def add_tag(request: web.Request) -> web.StreamResponse:
     sender_id, _ = await _visible_conversation(request)
     form = await request.post()
     try:
-        await _run(
+        tag = await _run(
             queries.add_tag,
             _console(request).app_engine,
             sender_id,
@@ -453,6 +509,7 @@ async def add_tag(request: web.Request) -> web.StreamResponse:
         )
     except queries.FilterError as exc:
         return _error(request, 400, str(exc))
+    await _audit(request, "tag_add", sender_id, tag)
     raise _back_to(sender_id)
 
 
@@ -461,9 +518,9 @@ async def remove_tag(request: web.Request) -> web.StreamResponse:
     """Remove a tag from a conversation."""
     sender_id, _ = await _visible_conversation(request)
     form = await request.post()
-    await _run(
-        queries.remove_tag, _console(request).app_engine, sender_id, str(form.get("tag", ""))
-    )
+    tag = str(form.get("tag", ""))
+    if await _run(queries.remove_tag, _console(request).app_engine, sender_id, tag):
+        await _audit(request, "tag_remove", sender_id, tag)
     raise _back_to(sender_id)
 
 
@@ -484,6 +541,8 @@ async def erase(request: web.Request) -> web.StreamResponse:
                 console.app_engine,
                 sender_id,
                 _user(request).email,
+                log_dir=Path(console.settings.log_dir),
+                project_root=console.project_root,
             )
     finally:
         writer.dispose()
@@ -556,12 +615,7 @@ async def export_download(request: web.Request) -> web.StreamResponse:
         export_yaml, examples, today, console.project_root
     )
     await _audit(request, "export", f"review_{today}.yml", f"{count} exemples (téléchargement)")
-    return web.Response(
-        text=text,
-        content_type="application/x-yaml",
-        charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="review_{today}.yml"'},
-    )
+    return attachment(text, "application/x-yaml", f"review_{today}.yml")
 
 
 @require(*STAFF)

@@ -8,8 +8,18 @@ import logging
 import uvloop
 from aiohttp import web
 
-from bot.settings import load_settings
+from bot.console import schedule_retention
+from bot.logfiles import AccessLogger
+from bot.settings import Settings, load_settings
 from bot.web.app import create_app
+
+
+def build_app(settings: Settings, retention_delay: float = 60.0) -> web.Application:
+    """The gateway as it runs in production: :func:`create_app` plus the daily retention job
+    (purge of old conversations, rotation and purge of the logs)."""
+    app = create_app(settings)
+    schedule_retention(app, first_delay=retention_delay)
+    return app
 
 
 def main() -> None:
@@ -18,7 +28,13 @@ def main() -> None:
     settings = load_settings()
     # uvloop (pinned, Rasa's Sanic needs it) roughly halves the gateway's CPU per message.
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    web.run_app(create_app(settings), host=settings.host, port=settings.web_port, print=None)
+    web.run_app(
+        build_app(settings),
+        host=settings.host,
+        port=settings.web_port,
+        print=None,
+        access_log_class=AccessLogger,
+    )
 
 
 if __name__ == "__main__":

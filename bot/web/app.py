@@ -21,7 +21,7 @@ from bot import appdb
 from bot.console import PREFIX as CONSOLE_PREFIX
 from bot.console import setup_console
 from bot.settings import Settings, load_settings
-from bot.web import timing
+from bot.web import headers, timing
 from bot.web.access import add_cors_headers
 from bot.web.directory import PartnerDirectory
 from bot.web.errors import ApiError, from_http_exception
@@ -41,12 +41,9 @@ from bot.web.routes import setup_routes
 
 log = logging.getLogger(__name__)
 
-# The gateway's own pages: strict CSP, they load only the gateway's files.
-OWN_PAGES = {"/demo", "/totem", "/confidentialite"}
-PAGE_CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
+# Console forms and API bodies are a few kilobytes; aiohttp's default (1 MiB) would let anyone
+# make the gateway buffer and parse a megabyte per request.
+MAX_REQUEST_BODY = 64 * 1024
 INTERNAL_ERROR = ApiError(
     500, "internal", "Une erreur inattendue est survenue. Réessaie dans un instant."
 )
@@ -64,7 +61,10 @@ def _error_response(request: web.Request, error: ApiError) -> web.StreamResponse
 
 @web.middleware
 async def errors_and_headers(request: web.Request, handler: Any) -> web.StreamResponse:
-    """French JSON (API) or HTML (pages) for every error, then CORS, security and timing headers."""
+    """French JSON (API) or HTML (pages) for every error, then CORS and timing headers.
+
+    Security headers are added to every response by :mod:`bot.web.headers`.
+    """
     if request.path == CONSOLE_PREFIX or request.path.startswith(CONSOLE_PREFIX + "/"):
         # The console has its own middleware, error pages and headers.
         return await handler(request)
@@ -84,10 +84,6 @@ async def errors_and_headers(request: web.Request, handler: Any) -> web.StreamRe
         response = _error_response(request, INTERNAL_ERROR)
     if request.path.startswith("/api/"):
         add_cors_headers(request, response)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if request.path in OWN_PAGES:
-        response.headers["Content-Security-Policy"] = PAGE_CSP
-        response.headers["Referrer-Policy"] = "same-origin"
     timing.add_header(request, response)
     return response
 
@@ -159,7 +155,8 @@ def create_app(settings: Settings | None = None, *, knowledge: Any = None) -> we
     and ``contact`` methods); by default one is opened from ``settings.knowledge_db_url``.
     """
     settings = settings or load_settings()
-    app = web.Application(middlewares=[errors_and_headers])
+    app = web.Application(middlewares=[errors_and_headers], client_max_size=MAX_REQUEST_BODY)
+    headers.install(app)
     app[SETTINGS_KEY] = settings
     app[PROXIES_KEY] = parse_networks(settings.trusted_proxies)
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot.web", "templates"), autoescape=True)

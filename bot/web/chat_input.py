@@ -14,6 +14,12 @@ from bot.web.errors import ApiError
 MAX_TEXT = 500
 MAX_PAYLOAD = 300
 MAX_PAGE_URL = 2000
+# A legitimate body is a flat object of at most a few kilobytes (500 characters of text are at
+# most 6,000 bytes even fully \u-escaped). Anything larger is refused before it is read whole, and
+# anything nested deeper than this before it is parsed: the JSON parser recurses, and a deep enough
+# body would raise RecursionError (a 500) after burning CPU on the event loop.
+MAX_BODY = 16 * 1024
+MAX_DEPTH = 8
 PROFILES = ("youth", "referent")
 MODES = ("widget", "totem")
 
@@ -60,8 +66,56 @@ def clean_page_url(value: Any) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_depth(raw: bytes) -> int:
+    """How deeply the arrays and objects of a JSON text nest (brackets inside strings ignored).
+
+    One linear scan with two regular expressions, no recursion: safe on hostile input.
+    """
+    depth = deepest = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', raw)):
+        if match.group() in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def too_large() -> ApiError:
+    """413 for a body over :data:`MAX_BODY` bytes."""
+    return ApiError(413, "too_large", "Ton message est trop long : raccourcis-le un peu.")
+
+
+async def read_body(request: Any, limit: int = MAX_BODY) -> bytes:
+    """The request's body, refused with a 413 as soon as it exceeds ``limit`` bytes.
+
+    The declared length is checked first, then the bytes as they arrive: an oversized body is
+    never buffered whole nor parsed.
+    """
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        raise too_large()
+    body = bytearray()
+    async for chunk in request.content.iter_chunked(8192):
+        body.extend(chunk)
+        if len(body) > limit:
+            raise too_large()
+    return bytes(body)
+
+
 def read_json_object(raw: bytes) -> dict[str, Any]:
-    """The JSON object in a request body, or a 400 :class:`ApiError` in French."""
+    """The JSON object in a request body, or a 400 :class:`ApiError` in French.
+
+    Size (:data:`MAX_BODY`) and nesting (:data:`MAX_DEPTH`) are checked before parsing.
+    """
+    if len(raw) > MAX_BODY:
+        raise too_large()
+    if json_depth(raw) > MAX_DEPTH:
+        raise _bad("malformed_json", "La demande n'a pas pu être lue (trop d'imbrications).")
     try:
         body = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:

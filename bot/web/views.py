@@ -21,6 +21,7 @@ from bot.web.chat_input import (
     MAX_TEXT,
     PROFILES,
     parse_chat_request,
+    read_body,
     read_json_object,
     read_session_id,
 )
@@ -87,7 +88,7 @@ async def _check_limits(request: web.Request, **keys: str) -> None:
 async def chat(request: web.Request) -> web.Response:
     """``POST /api/chat?partner=ID``: one user message in, the bot's messages out."""
     partner = await access.authorize(request)
-    message = parse_chat_request(await request.read())
+    message = parse_chat_request(await read_body(request))
     await _check_limits(request, session=message.session_id)
     # Payloads too: a crafted button payload must not smuggle an address into the logs.
     masked = mask_personal_data(message.text if message.text is not None else message.payload)
@@ -154,9 +155,10 @@ async def feedback(request: web.Request) -> web.Response:
     """``POST /api/feedback?partner=ID``: a thumbs up or down on one bot message."""
     partner = await access.authorize(request)
     await _check_limits(request)
-    body = read_json_object(await request.read())
+    body = read_json_object(await read_body(request))
     session_id = read_session_id(body)
-    rating = RATINGS.get(body.get("rating"))
+    given = body.get("rating")
+    rating = RATINGS.get(given) if isinstance(given, str) else None
     message_id = body.get("message_id")
     if rating is None:
         raise ApiError(400, "bad_rating", "L'avis doit être « up » ou « down ».")

@@ -52,6 +52,7 @@ def read_knowledge(
     entries.read_schemes(reader)
     entries.read_jobs(reader)
     entries.read_events(reader)
+    entries.read_recurring_events(reader)
     entries.read_contacts(reader)
     entries.read_rules(reader)
     entries.read_partners(reader)

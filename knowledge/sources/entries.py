@@ -14,6 +14,7 @@ from knowledge.models import (
     PartnerPublics,
     Person,
     Publics,
+    RecurringEvent,
     RoutingRule,
     Scheme,
 )
@@ -106,6 +107,8 @@ def read_schemes(reader: Collector) -> None:
                     hi,
                     reader.take(file, sid, aud, "situations", f.list_of(f.situation), default=()),
                     residence,
+                    reader.take(file, sid, aud, "handicap_age_max", f.age),
+                    bool(reader.take(file, sid, aud, "handicap_no_age_max", f.boolean)),
                 ),
                 money=Money(
                     paid,
@@ -149,6 +152,15 @@ def read_events(reader: Collector) -> None:
             reader.problem(file, eid, "end", f"fin ({end}) avant le début ({start})")
         if start is None:
             continue
+        if raw.get("to_verify"):
+            reader.problem(
+                file,
+                eid,
+                "to_verify",
+                "date ou lieu non confirmés par la source : l'événement ne sera pas annoncé "
+                "(sans date publiée, en faire un rendez-vous de la liste « recurring »)",
+                "warning",
+            )
         reader.data.events.append(
             Event(
                 id=eid,
@@ -156,6 +168,35 @@ def read_events(reader: Collector) -> None:
                 start=start,
                 end=end,
                 commune=t("commune", f.insee),
+                organiser=t("organiser", f.text),
+                audience=t("audience", f.text),
+                link=t("link", f.url),
+                source=t("source", f.text, required=True) or "",
+                **reader.freshness(file, eid, raw),
+            )
+        )
+
+
+def read_recurring_events(reader: Collector) -> None:
+    """events.yml, list ``recurring``: events that come back, without a published date."""
+    seen = {e.id for e in reader.data.events}
+    for file, eid, raw, t in reader.entries("events.yml", "recurring", seen):
+        for name in ("start", "end"):
+            if name in raw:
+                reader.problem(
+                    file,
+                    eid,
+                    name,
+                    "un rendez-vous récurrent n'a pas de date : la déduire serait inventer",
+                )
+        reader.data.recurring_events.append(
+            RecurringEvent(
+                id=eid,
+                title=t("title", f.text, required=True) or eid,
+                when=t("when", f.text, required=True) or "",
+                where=t("where", f.text, required=True) or "",
+                next_edition=t("next_edition", f.text, required=True) or "",
+                communes=t("communes", f.list_of(f.insee), default=()),
                 organiser=t("organiser", f.text),
                 audience=t("audience", f.text),
                 link=t("link", f.url),

@@ -72,7 +72,12 @@ def _matching(
     return check
 
 
-phone = _matching(_PHONE, "numéro de téléphone", strip=r"\s.\-")
+phone = _matching(
+    _PHONE,
+    "numéro de téléphone",
+    " (10 chiffres, +33 suivi de 9 chiffres, ou un numéro court)",
+    r"\s.\-",
+)
 email = _matching(_EMAIL, "adresse e-mail")
 url = _matching(_URL, "URL", " (http:// ou https:// attendu)")
 origin = _matching(_ORIGIN, "origine", " (https://hote[:port], sans chemin ni / final)")

@@ -23,6 +23,7 @@ from knowledge.models import (
     Job,
     Operator,
     Partner,
+    RecurringEvent,
     RoutingRule,
     Scheme,
 )
@@ -59,6 +60,7 @@ class KnowledgeData:
     schemes: list[Scheme] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    recurring_events: list[RecurringEvent] = field(default_factory=list)
     rules: list[RoutingRule] = field(default_factory=list)
     contacts: list[ContactEntry] = field(default_factory=list)
     partners: list[Partner] = field(default_factory=list)
@@ -77,6 +79,7 @@ class KnowledgeData:
             ("scheme", self.schemes),
             ("job", self.jobs),
             ("event", self.events),
+            ("recurring_event", self.recurring_events),
             ("contact", self.contacts),
             ("partner", self.partners),
         )

@@ -22,8 +22,23 @@ class Seen:
         return [b["title"] for b in self.buttons]
 
 
-def shown(dispatcher: CollectingDispatcher, domain: dict[str, Any]) -> list[Seen]:
-    """The dispatcher's messages rendered like Rasa does (domain response + variables)."""
+def variant(variants: list[dict[str, Any]], slots: dict[str, Any]) -> dict[str, Any]:
+    """The variation Rasa picks: the first whose slot conditions hold, else one without any."""
+    for candidate in variants:
+        conditions = candidate.get("condition") or []
+        if conditions and all(slots.get(c["name"]) == c["value"] for c in conditions):
+            return candidate
+    return next(v for v in variants if not v.get("condition"))
+
+
+def shown(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any], slots: dict[str, Any] | None = None
+) -> list[Seen]:
+    """The dispatcher's messages rendered like Rasa does (domain response + variables).
+
+    ``slots`` choose among conditional variations (« vous » for a parent); without them the
+    young person's variation is shown.
+    """
     seen = []
     for message in dispatcher.messages:
         name = message.get("response")
@@ -31,16 +46,18 @@ def shown(dispatcher: CollectingDispatcher, domain: dict[str, Any]) -> list[Seen
         buttons = list(message.get("buttons") or [])
         if name:
             assert name in domain["responses"], f"response {name} is not in the domain"
-            variant = domain["responses"][name][0]
-            text = interpolate_text(variant.get("text", ""), message)
-            buttons = [*variant.get("buttons", []), *buttons]
+            chosen = variant(domain["responses"][name], slots or {})
+            text = interpolate_text(chosen.get("text", ""), message)
+            buttons = [*chosen.get("buttons", []), *buttons]
         seen.append(Seen(text, buttons))
     return seen
 
 
-def all_text(dispatcher: CollectingDispatcher, domain: dict[str, Any]) -> str:
+def all_text(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any], slots: dict[str, Any] | None = None
+) -> str:
     """Everything the person reads, as one string."""
-    return "\n".join(m.text for m in shown(dispatcher, domain))
+    return "\n".join(m.text for m in shown(dispatcher, domain, slots))
 
 
 def make_tracker(

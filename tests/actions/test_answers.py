@@ -36,7 +36,7 @@ async def test_louviers_at_19_gets_its_mission_locale_and_why(kb, domain, dispat
     await ActionFindContacts().run(dispatcher, tracker, domain)
     text = all_text(dispatcher, domain)
     ml = kb.operator(kb.commune("27375").mission_locale)
-    assert text.startswith("Voici où aller pour Louviers :")
+    assert text.startswith("Voici où aller pour Louviers.")  # never a message ending on a colon
     assert ml.name in text
     assert f"Adresse : {display_address(ml.address)}, {ml.postcode} " in text
     assert ml.address not in text  # the data's abbreviated form ("4 r septentrion") is not shown
@@ -179,9 +179,15 @@ async def test_session_start_keeps_the_partner_profile_and_welcomes(kb, domain, 
     assert values["page_url"] == "https://rouen.fr/jeunes"
     assert values["partner_commune"] == "76540"
     assert values["commune"] == "27375"  # carried over
+    assert values["welcome_shown"] is False
+    # One line: the first message may already be a question, answered right under it; the
+    # topics come with the answer to a bare « bonjour » (utter_greet_after_welcome).
     (welcome,) = shown(dispatcher, domain)
-    assert welcome.text.startswith("Salut, moi c'est Boussole")
-    assert "/find_local_contact" in [b["payload"] for b in welcome.buttons]
+    assert welcome.text.startswith("Bonjour, moi c'est Boussole")
+    assert "\n" not in welcome.text
+    assert welcome.buttons == []
+    first_greeting = domain["responses"]["utter_greet_after_welcome"]
+    assert "/find_local_contact" in [b["payload"] for b in first_greeting[-1]["buttons"]]
     assert events[-1]["event"] == "action"
     assert events[-1]["name"] == "action_listen"
 
@@ -194,6 +200,7 @@ async def test_session_start_after_the_widget_welcome_does_not_welcome_twice(
     events = await ActionSessionStart().run(dispatcher, tracker, domain)
     assert dispatcher.messages == []
     assert slot_values(events)["partner"] == "rouen_info_jeunes"
+    assert slot_values(events)["welcome_shown"] is True  # « choisis un sujet juste au-dessus »
 
 
 async def test_unknown_partner_and_profile_are_dropped(kb, domain, dispatcher):
@@ -362,7 +369,7 @@ async def test_no_event_left_gives_the_agenda(kb, domain, dispatcher):
     await ActionEvents(today=lambda: day).run(dispatcher, tracker, domain)
     text = all_text(dispatcher, domain)
     line = kb.contact("parcours_metiers")
-    assert text.startswith("Je n'ai pas d'événement prévu pour le moment.")
+    assert text.startswith("Je n'ai pas d'événement")
     assert not text.rstrip().endswith(":")  # never « L'agenda complet est ici : » and nothing
     assert line.website in text
 
@@ -422,3 +429,27 @@ async def test_funding_question_makes_the_next_search_about_training(kb, domain,
     assert message.text.startswith("Ça dépend du dispositif")
     assert message.buttons  # the closest schemes
     assert slot_values(events) == {"scheme": None, "topic": "formation"}
+
+
+@pytest.mark.parametrize(
+    "slots",
+    [
+        {"topic": "formation", "commune": "14047", "age": 20, "situation": "demandeur_emploi"},
+        {"topic": "orientation", "commune": "14366", "age": 13, "situation": "collegien"},
+        {"topic": "formation", "commune": "76217", "age": 15, "situation": "decrocheur"},
+        {"topic": "formation", "commune": "76217", "age": 15, "situation": "parent"},
+    ],
+    ids=["bayeux-20-demandeur", "lisieux-collegien", "dieppe-15-decrocheur", "dieppe-parent"],
+)
+async def test_every_search_gives_a_structure_and_no_message_ends_on_a_colon(
+    kb, domain, dispatcher, slots
+):
+    await ActionFindContacts().run(dispatcher, make_tracker(slots=slots), domain)
+    messages = shown(dispatcher, domain)
+    assert all(not m.text.rstrip().endswith(":") for m in messages), [m.text for m in messages]
+    cards = [m.text for m in messages if "Pourquoi :" in m.text]
+    assert cards, "a structure beside the regional line"
+    # Bayeux's Mission Locale has its head office in Vire: never given without saying so.
+    for card in cards:
+        if "Vire" in card:
+            assert "le siège de la Mission Locale qui couvre Bayeux" in card

@@ -214,7 +214,17 @@ async def test_another_criterion_instead_of_the_commune_is_kept_and_the_commune_
 
 @pytest.mark.parametrize(
     ("typed", "age"),
-    [("11", 11), ("19", 19), ("j'ai 25 ans", 25), ("99", 99), ("16ans", 16)],
+    [
+        ("11", 11),
+        ("19", 19),
+        ("j'ai 25 ans", 25),
+        ("99", 99),
+        ("16ans", 16),
+        ("dix-neuf", 19),  # in words (text2num)
+        ("j'ai vingt et un ans", 21),
+        ("19a", 19),  # SMS spellings
+        ("g 20an", 20),
+    ],
 )
 async def test_ages_from_11_to_99_are_accepted(kb, domain, dispatcher, typed, age):
     values = await validate(
@@ -229,7 +239,7 @@ async def test_ages_from_11_to_99_are_accepted(kb, domain, dispatcher, typed, ag
     assert dispatcher.messages == []
 
 
-@pytest.mark.parametrize("typed", ["10", "100", "0", "dix-neuf", "12 ou 13"])
+@pytest.mark.parametrize("typed", ["10", "100", "0", "12 ou 13", "assez jeune"])
 async def test_other_ages_are_asked_again(kb, domain, dispatcher, typed):
     values = await validate(
         dispatcher,
@@ -240,7 +250,7 @@ async def test_other_ages_are_asked_again(kb, domain, dispatcher, typed):
     )
     assert values["age"] is None
     assert values["requested_slot"] == "age"
-    assert "écris-le en chiffres" in all_text(dispatcher, domain)
+    assert all_text(dispatcher, domain).startswith("Je n'ai pas bien noté ton âge")
 
 
 @pytest.mark.parametrize(
@@ -453,3 +463,190 @@ async def test_a_failing_validation_apologises_and_closes_the_form(
     assert all_text(dispatcher, domain).startswith("Oups, j'ai eu un souci technique")
     assert {"event": "active_loop", "name": None, "timestamp": None} in events
     assert slot_values(events)["requested_slot"] is None
+
+
+# --- ask only what changes the answer (issue 11) -------------------------------------------
+
+
+async def test_a_first_message_that_says_everything_gets_no_question(kb, domain, dispatcher):
+    # « j'ai 17 ans, j'ai arrêté le lycée, j'habite à Louviers, qui peut m'aider ? »: the
+    # dropout rules apply to every need, so neither the need nor anything else is asked.
+    tracker = make_tracker(
+        candidates={"commune": "27375", "age": "17", "situation": "decrocheur"},
+        text="j'ai 17 ans, j'ai arrêté le lycée, j'habite à Louviers, qui peut m'aider ?",
+        intent="find_local_contact",
+        entities=[
+            {"entity": "age", "value": "17"},
+            {"entity": "situation", "value": "decrocheur"},
+            {"entity": "commune", "value": "27375"},
+        ],
+    )
+    values = slot_values(await ValidateContactForm().run(dispatcher, tracker, domain))
+    assert values["topic"] == "orientation"
+    assert values["age"] == 17
+    assert values["requested_slot"] is None
+    contacts = kb.find_contacts("27375", values["topic"], age=17, situation="decrocheur")
+    assert {"mission_locale", "e2c"} <= {c.operator.type for c in contacts}
+
+
+@pytest.mark.parametrize(
+    ("candidates", "asked"),
+    [
+        ({"commune": "27375"}, "topic"),  # nothing says who the person is: the need matters
+        ({"commune": "27375", "situation": "lyceen"}, "topic"),  # CIO, or Info Jeunes, or…
+        ({"commune": "27375", "age": "19"}, "situation"),  # the Mission Locale, whatever the need
+    ],
+)
+async def test_the_need_is_asked_only_if_it_can_change_the_answer(
+    kb, domain, dispatcher, candidates, asked
+):
+    tracker = make_tracker(
+        candidates=candidates, text="qui peut m'aider ?", intent="find_local_contact"
+    )
+    values = slot_values(await ValidateContactForm().run(dispatcher, tracker, domain))
+    assert values["requested_slot"] == asked
+
+
+def test_open_criteria_follow_what_is_known(kb):
+    assert kb.open_criteria("orientation", 14, "lyceen") == ()
+    assert kb.open_criteria("emploi", 21, None) == ("situation",)
+    assert kb.open_criteria("formation", None, None) == ("age", "situation")
+    # an age the person preferred not to give rules out every rule bounded by age
+    assert kb.open_criteria("formation", None, None, unknowable=["age"]) == ("situation",)
+    assert kb.answers_every_need(17, "decrocheur")
+    assert kb.answers_every_need(19, None)
+    assert not kb.answers_every_need(None, "lyceen")
+    assert not kb.answers_every_need(40, None)
+    assert not kb.answers_every_need(None, None)
+
+
+async def test_an_eligibility_already_refused_asks_nothing_more(kb, domain, dispatcher):
+    # « j'ai 28 ans, je peux avoir la carte Atouts Normandie ? »: 15-25, so no, at once.
+    tracker = make_tracker(
+        slots={"scheme": "atouts_normandie", "age": "28"},
+        text="j'ai 28 ans, je peux avoir la carte atouts normandie ?",
+        intent="ask_eligibility",
+    )
+    events = await ValidateEligibilityForm().run(dispatcher, tracker, domain)
+    assert SlotSet("requested_slot", None) in events
+
+
+# --- never a third time ----------------------------------------------------------------------
+
+
+def asked_twice(slot: str) -> list[dict]:
+    """The events of a form that has asked for ``slot`` twice in a row."""
+    ask = {"event": "bot", "text": "…", "metadata": {"utter_action": f"utter_ask_{slot}"}}
+    answer = {"event": "user", "text": "bof", "parse_data": {"intent": {"name": "inform"}}}
+    requested = {"event": "slot", "name": "requested_slot", "value": slot}
+    return [
+        {"event": "slot", "name": "requested_slot", "value": "commune"},
+        requested,
+        ask,
+        answer,
+        requested,
+        ask,
+    ]
+
+
+async def test_a_situation_not_understood_twice_is_not_asked_a_third_time(kb, domain, dispatcher):
+    values = await validate(
+        dispatcher,
+        domain,
+        slots={"topic": "emploi", "commune": "27375", "age": 19, "requested_slot": "situation"},
+        candidates={"situation": "ça dépend des jours"},
+        text="ça dépend des jours",
+        events=asked_twice("situation"),
+    )
+    assert values["declined_criteria"] == ["situation"]
+    assert values["requested_slot"] is None  # the answer comes with what is known
+    assert all_text(dispatcher, domain) == "Pas de souci, je fais avec ce que je sais."
+
+
+async def test_an_age_not_understood_twice_moves_on_to_the_next_question(kb, domain, dispatcher):
+    values = await validate(
+        dispatcher,
+        domain,
+        slots={"topic": "formation", "commune": "27375", "requested_slot": "age"},
+        candidates={"age": "assez jeune"},
+        text="assez jeune",
+        events=asked_twice("age"),
+    )
+    assert values["declined_criteria"] == ["age"]
+    assert values["requested_slot"] == "situation"
+    assert "noté ton âge" not in all_text(dispatcher, domain)  # no « pas compris » and move on
+
+
+async def test_interruptions_count_as_asks_too(kb, domain, dispatcher):
+    # The age was asked, a scheme question came in between, the age was asked again, and now
+    # another question: the form goes on without the age rather than asking it a third time.
+    values = await validate(
+        dispatcher,
+        domain,
+        slots={"topic": "formation", "commune": "27375", "requested_slot": "age"},
+        text="et le service civique c'est quoi ?",
+        intent="ask_scheme_info",
+        events=asked_twice("age"),
+    )
+    assert values["requested_slot"] == "situation"
+
+
+async def test_the_second_ask_comes_with_a_way_out(domain):
+    for name in ("utter_ask_age", "utter_ask_situation"):
+        for variation in domain["responses"][name]:
+            payloads = {b["title"]: b["payload"] for b in variation["buttons"]}
+            assert payloads["Je préfère ne pas dire"] == "/deny"
+
+
+# --- parents -----------------------------------------------------------------------------------
+
+
+async def test_je_suis_parent_switches_to_the_childs_situation_and_age(kb, domain, dispatcher):
+    values = await validate(
+        dispatcher,
+        domain,
+        slots={
+            "topic": "orientation",
+            "commune": "27229",
+            "age": 45,
+            "requested_slot": "situation",
+        },
+        candidates={"situation": "parent"},
+        text='/inform{"situation":"parent"}',
+        entities=[{"entity": "situation", "value": "parent"}],
+    )
+    assert values["profile"] == "parent"
+    assert values["situation"] is None
+    assert values["age"] is None  # 45 was the parent's own age
+    assert values["requested_slot"] == "age"
+
+
+async def test_a_parent_is_asked_about_the_child_with_vous(kb, domain, dispatcher):
+    parent = {"profile": "parent"}
+    for name, said in [
+        ("utter_ask_age", "Quel âge a votre enfant ?"),
+        ("utter_ask_situation", "Il ou elle est au collège, au lycée… ?"),
+        ("utter_ask_commune", "Dans quelle commune habitez-vous ?"),
+    ]:
+        dispatcher.messages.clear()
+        dispatcher.utter_message(response=name)
+        assert all_text(dispatcher, domain, parent).startswith(said)
+    dispatcher.messages.clear()
+    dispatcher.utter_message(response="utter_ask_age")
+    assert all_text(dispatcher, domain) == "Quel âge as-tu ?"
+
+
+def test_every_parent_variation_says_vous(domain):
+    import re
+
+    tutoiement = re.compile(r"\b(tu|te|toi|ton|ta|tes|t')\b", re.IGNORECASE)
+    parent_variations = 0
+    for name, variations in domain["responses"].items():
+        for variation in variations:
+            conditions = variation.get("condition") or []
+            if {"type": "slot", "name": "profile", "value": "parent"} in conditions:
+                parent_variations += 1
+                assert not tutoiement.search(variation["text"]), name
+                # the young person's variation is still there, without a condition
+                assert any(not v.get("condition") for v in variations), name
+    assert parent_variations >= 20

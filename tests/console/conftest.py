@@ -58,7 +58,7 @@ def sample_trackers():
             [
                 Turn("j'habite Caen", "inform", 0.93, (CAEN,), slots={"commune": "14118"}),
                 Turn("kesako le truc", "nlu_fallback", 0.3, action="action_default_fallback"),
-                Turn("kesako le truc la", "nlu_fallback", 0.32, action="action_default_fallback"),
+                Turn("Kesako, le TRUC ?", "nlu_fallback", 0.32, action="action_default_fallback"),
                 Turn("je veux parler à quelqu'un", "request_human", 0.95),
             ],
             start=NOW - 3 * DAY,
@@ -99,6 +99,19 @@ def private_copy(database: Path, folder: Path) -> str:
     copy = folder / database.name
     shutil.copy(database, copy)
     return f"sqlite:///{copy}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def sample_urls(request, tmp_path) -> tuple[str, str]:
+    """(tracker URL with the sample conversations, empty app database URL), per backend."""
+    if request.param == "sqlite":
+        tracker_url = f"sqlite:///{tmp_path / 'tracker.sqlite3'}"
+        app_url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    else:
+        make = request.getfixturevalue("make_postgres_database")
+        tracker_url, app_url = make("tracker"), make("console")
+    write_sample(tracker_url)
+    return tracker_url, app_url
 
 
 @pytest.fixture

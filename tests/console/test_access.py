@@ -12,7 +12,7 @@ from tests.console.conftest import PASSWORD, csrf_of, login, page_csrf, soup
 
 # Only the login form is open to anonymous visitors (plus the stylesheet).
 EXPECTED_PUBLIC = {("GET", "/console/login"), ("POST", "/console/login")}
-SAMPLE_PARAMS = {"sender_id": "conv-rouen", "table": "jours"}
+SAMPLE_PARAMS = {"sender_id": "conv-rouen", "table": "jours", "correction_id": "1"}
 
 
 def console_routes(app: web.Application) -> list[tuple[str, str]]:

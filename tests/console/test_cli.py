@@ -17,6 +17,7 @@ from tests.console.conftest import private_copy
 def env(tmp_path, monkeypatch, sample_tracker_file):
     monkeypatch.setenv("TRACKER_DB_URL", private_copy(sample_tracker_file, tmp_path))
     monkeypatch.setenv("APP_DB_URL", f"sqlite:///{tmp_path / 'app.sqlite3'}")
+    monkeypatch.setenv("LOG_DIR", str(tmp_path / "logs"))
     return tmp_path
 
 
@@ -117,9 +118,12 @@ def test_users_add_refuses_bad_input_in_french(env, monkeypatch, capsys, argv, s
 
 
 def test_logs_purge_uses_the_duration(env, monkeypatch, capsys):
+    (env / "logs").mkdir()
+    (env / "logs" / "web.log.2000-01-01").write_text("x\n", encoding="utf-8")
     code, out, _ = run(monkeypatch, capsys, ["logs", "purge", "--older-than", "395d"])
     assert code == 0
     assert "Purge au-delà de 395 jours" in out and "1 conversations disparues" in out
+    assert "1 fichiers de journal" in out and not (env / "logs" / "web.log.2000-01-01").exists()
     tracker = appdb.get_engine(f"sqlite:///{env / 'tracker.sqlite3'}")
     with tracker.connect() as conn:
         senders = set(conn.execute(sa.text("SELECT DISTINCT sender_id FROM events")).scalars())

@@ -32,13 +32,13 @@ async def decide(client, title_start: str, **data):
     )
 
 
-async def test_inbox_groups_near_identical_misunderstood_messages(client_for):
+async def test_inbox_groups_misunderstood_messages_that_fold_alike(client_for):
     client = await client_for("staff@aom.fr")
     html = await (await client.get("/console/inbox")).text()
     found = groups(html)
     titles = [title for title, _ in found]
     assert len(found) == 2
-    assert titles[0].startswith("« kesako le truc") and titles[0].endswith("2 messages")
+    assert titles[0].startswith("« Kesako, le TRUC ? »") and titles[0].endswith("2 messages")
     assert titles[1].startswith("« <script>alert('x')</script> c koi le cej »")
     assert (
         texts(html, "article.group .nlu")[0]
@@ -51,12 +51,12 @@ async def test_inbox_groups_near_identical_misunderstood_messages(client_for):
 
 async def test_decisions_leave_the_inbox_and_export_is_valid_rasa_data(client_for, project_root):
     client = await client_for("staff@aom.fr")
-    missing = await decide(client, "« kesako", decision="accept", intent="")
+    missing = await decide(client, "« Kesako", decision="accept", intent="")
     assert missing.status == 400
     assert "Choisissez l'intention" in soup(await missing.text()).get_text()
-    unknown = await decide(client, "« kesako", decision="accept", intent="ask_pizza")
+    unknown = await decide(client, "« Kesako", decision="accept", intent="ask_pizza")
     assert unknown.status == 400 and "Intention inconnue du domaine" in await unknown.text()
-    irrelevant = await decide(client, "« kesako", decision="irrelevant")
+    irrelevant = await decide(client, "« Kesako", decision="irrelevant")
     assert "2 message(s) classé(s) hors sujet." in await irrelevant.text()
     accepted = await decide(client, "« <script>", decision="accept", intent="ask_scheme_info")
     html = await accepted.text()

@@ -146,7 +146,7 @@ async def test_transcript_shows_intents_confidence_entities_actions_and_slots(cl
     assert "Caen (14118)" in soup(html).select_one(".meta").get_text()
 
 
-async def test_tags_can_be_added_and_removed(client_for):
+async def test_tags_can_be_added_and_removed_and_are_audited(client_for, app_url):
     client = await client_for("staff@aom.fr")
     csrf = await page_csrf(client, "/console/conversations/conv-rouen")
     await client.post(
@@ -165,6 +165,23 @@ async def test_tags_can_be_added_and_removed(client_for):
         "/console/conversations/conv-rouen/tags", data={"tag": " ", "csrf_token": csrf}
     )
     assert empty.status == 400 and "entre 1 et 60 caractères" in await empty.text()
+    engine = appdb.get_engine(app_url)
+    with engine.connect() as conn:
+        audited = conn.execute(
+            sa.select(
+                appdb.audit_log.c.actor,
+                appdb.audit_log.c.action,
+                appdb.audit_log.c.target,
+                appdb.audit_log.c.detail,
+            )
+            .where(appdb.audit_log.c.action.like("tag%"))
+            .order_by(appdb.audit_log.c.id)
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in audited] == [
+        ("staff@aom.fr", "tag_add", "conv-rouen", "contenu à revoir"),
+        ("staff@aom.fr", "tag_remove", "conv-rouen", "contenu à revoir"),
+    ]
 
 
 async def test_referent_sees_only_their_partner(client_for):

@@ -18,16 +18,10 @@ from tests.console.conftest import NOW, write_sample
 TODAY = datetime.now(PARIS).date()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engines(request, tmp_path):
+@pytest.fixture
+def engines(sample_urls):
     """(read-only tracker, writable tracker, app) engines on the sample data, per backend."""
-    if request.param == "sqlite":
-        tracker_url = f"sqlite:///{tmp_path / 'tracker.sqlite3'}"
-        app_url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
-    else:
-        make = request.getfixturevalue("make_postgres_database")
-        tracker_url, app_url = make("tracker"), make("console")
-    write_sample(tracker_url)
+    tracker_url, app_url = sample_urls
     tracker = appdb.get_engine(tracker_url, read_only=True)
     writer = appdb.get_engine(tracker_url)
     app = appdb.get_engine(app_url)
@@ -108,8 +102,46 @@ def test_inbox_and_annotations(engines):
     assert [g.size for g in queries.inbox_groups(app, None)] == [1]
     assert queries.accepted_examples(app) == [
         ("out_of_scope", "kesako le truc"),
-        ("out_of_scope", "kesako le truc la"),
+        ("out_of_scope", "Kesako, le TRUC ?"),
     ]
+
+
+def test_inbox_groups_only_texts_that_fold_alike(tmp_path):
+    """« je veux mourir » and « je veux courir » score 93 in fuzzy ratio: never one group."""
+    app = appdb.get_engine(f"sqlite:///{tmp_path / 'app.sqlite3'}")
+    appdb.create_schema(app)
+    texts = [
+        "je veux mourir",
+        "je veux courir",
+        "Je veux  MOURIR !",
+        "jveux mourir",
+        "Jé veux courir",
+    ]
+    with app.begin() as conn:
+        conn.execute(
+            appdb.message_index.insert(),
+            [
+                {
+                    "event_id": i,
+                    "sender_id": f"s{i}",
+                    "ts": NOW + i,
+                    "day": "2026-12-01",
+                    "text": text,
+                    "norm_text": text.lower(),
+                    "intent": "nlu_fallback",
+                    "confidence": 0.3,
+                    "fallback": True,
+                }
+                for i, text in enumerate(texts, start=1)
+            ],
+        )
+    groups = {g.key: sorted(g.texts) for g in queries.inbox_groups(app, None)}
+    app.dispose()
+    assert groups == {
+        "je veux mourir": ["Je veux  MOURIR !", "je veux mourir"],
+        "je veux courir": ["Jé veux courir", "je veux courir"],
+        "jveux mourir": ["jveux mourir"],
+    }
 
 
 def test_purge_and_erase(engines):

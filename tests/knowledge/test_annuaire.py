@@ -251,3 +251,20 @@ def test_large_synthetic_export_is_imported(data_copy, tmp_path):
     assert sum(report.kept.values()) > 0
     _data, problems = read_knowledge(data_copy)
     assert errors(problems) == []
+
+
+def test_cli_imports_and_refuses_in_french(data_copy, tmp_path, capsys):
+    from bot.cli import main
+
+    assert main(["kb", "import", "annuaire", str(FIXTURE), "--data", str(data_copy)]) == 0
+    out = capsys.readouterr()
+    assert "24 fiches lues" in out.out and "10 positions de mairies" in out.out
+    bad = tmp_path / "liste.json"
+    bad.write_text('{"communes": []}', encoding="utf-8")
+    before = snapshot(data_copy)
+    code = main(
+        ["kb", "import", "annuaire", str(bad), "--data", str(data_copy), "--date", "2026-12-01"]
+    )
+    assert code == 1
+    assert "Import refusé" in capsys.readouterr().err
+    assert snapshot(data_copy) == before

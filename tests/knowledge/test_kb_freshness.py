@@ -95,7 +95,15 @@ def test_every_entry_carries_its_review_date(knowledge_data):
     data, _ = knowledge_data
     entries = data.reviewable()
     kinds = {kind for kind, _e in entries}
-    assert kinds == {"operator", "scheme", "job", "event", "contact", "partner"}
+    assert kinds == {
+        "operator",
+        "scheme",
+        "job",
+        "event",
+        "recurring_event",
+        "contact",
+        "partner",
+    }
     assert all(e.review_by is not None for _k, e in entries)
     # last_verified is a check against the source, or nothing: then the entry says to verify.
     assert all(e.last_verified is not None or e.to_verify for _k, e in entries)

@@ -48,3 +48,14 @@ def test_every_rule_names_its_source_and_speaks_to_parents(knowledge_data):
     for rule in data.rules:
         assert rule.source, rule.id
         assert rule.reason_parent and " tu " not in f" {rule.reason_parent} ", rule.id
+
+
+def test_office_figures_count_only_what_the_data_holds(kb):
+    from knowledge.routing_matrix import office_figures
+
+    table = office_figures(kb).splitlines()
+    ml = next(line for line in table if line.startswith("| mission_locale |"))
+    # The UNML table: 25 head offices (one in the Sarthe), each serving its own commune only.
+    assert "| 25 |" in ml
+    ft = next(line for line in table if line.startswith("| france_travail |"))
+    assert ft.endswith("| 0 | 0 (0.0%) | 0 (0.0%) |")

@@ -98,6 +98,8 @@ def test_entity_values_are_canonical(which, request) -> None:
     assert set(_values(data, "situation")) <= set(SITUATIONS)
     assert set(_values(data, "scheme")) <= scheme_ids
     assert all(re.fullmatch(r"\d{1,2}", v) for v in _values(data, "age"))
+    # the `profile` slot's value, and the domain's « vous » variations are conditioned on it
+    assert set(_values(data, "role")) <= {"parent"}
 
 
 def test_situation_synonyms_map_onto_the_shared_ids(training) -> None:

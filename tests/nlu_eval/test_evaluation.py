@@ -14,6 +14,7 @@ from bot.evaluation import (
     _other_extractors_f1,
     fallback_tradeoff,
     format_table,
+    format_targets,
     inputs_fingerprint,
     target_failures,
     write_report,
@@ -242,3 +243,96 @@ def test_cross_validation_runs_rasa_and_reads_its_reports(tmp_path: Path, capsys
     assert result["test_examples"] == 12  # every example predicted once, by the other fold's model
     assert 0.0 <= result["intent_accuracy"] <= 1.0
     assert set(result["per_intent_f1"]) == {"greet", "goodbye"}
+
+
+def _issue11(
+    result: ConfigResult, v2: float, reached: int, caught: int, alarms: int
+) -> ConfigResult:
+    return replace(
+        result,
+        v2_accuracy=v2,
+        v2_macro_f1=v2 - 0.01,
+        v2_examples=358,
+        v2_per_intent_f1={"inform": 0.7, "greet": 1.0},
+        conversations_reached=reached,
+        conversations_total=72,
+        distress_caught=caught,
+        distress_positives=91,
+        distress_false_alarms=alarms,
+        distress_negatives=164,
+    )
+
+
+def test_issue_11_targets_are_judged_when_measured() -> None:
+    baseline = _issue11(_result("baseline", 0.9, 0.88), 0.90, 50, 80, 9)
+    met = _issue11(_result("boussole", 0.96, 0.95), 0.94, 70, 91, 3)
+    assert target_failures(met, baseline) == []
+    missed = _issue11(_result("boussole", 0.96, 0.95), 0.90, 68, 90, 4)
+    failures = target_failures(missed, baseline)
+    assert [f.split(" ")[0] for f in failures] == [
+        "exactitude",
+        "conversations",
+        "rappel",
+        "fausses",
+    ]
+    assert failures[0] == "exactitude v2 0.900 < 0.93 demandé"
+    assert failures[1] == "conversations abouties 94.4% < 95% demandé"
+
+
+def test_v2_must_be_above_the_baseline_and_above_its_own_floor() -> None:
+    baseline = _issue11(_result("baseline", 0.9, 0.88), 0.95, 50, 80, 9)
+    candidate = _issue11(_result("boussole", 0.96, 0.95), 0.95, 72, 91, 0)
+    (failure,) = target_failures(candidate, baseline)
+    assert failure.startswith("exactitude v2 0.950 pas au-dessus")
+    low = _issue11(_result("boussole", 0.96, 0.95), 0.92, 72, 91, 0)
+    (failure,) = target_failures(low, None)
+    assert failure == "exactitude v2 0.920 < 0.93 demandé"
+
+
+def test_table_and_targets_show_issue_11_figures_side_by_side() -> None:
+    boussole = _issue11(_result("boussole", 0.96, 0.95), 0.941, 69, 91, 2)
+    baseline = _issue11(_result("baseline", 0.9, 0.88), 0.905, 40, 77, 12)
+    lines = format_table([boussole, baseline]).splitlines()
+    assert "| v2 : exactitude (intentions) | 0.941 | 0.905 |" in lines
+    assert "| conversations qui aboutissent | 95.8% (69/72) | 55.6% (40/72) |" in lines
+    assert "| détresse : rappel | 100.0% (91/91) | 84.6% (77/91) |" in lines
+    assert "| détresse : fausses alertes | 1.2% (2/164) | 7.3% (12/164) |" in lines
+    targets = format_targets(boussole, baseline).splitlines()
+    assert targets[0] == "| objectif | boussole | baseline | verdict |"
+    assert any(
+        t.startswith("| conversations qui aboutissent ≥ 95%") and "atteint" in t for t in targets
+    )
+    assert all("manqué" not in t for t in targets)
+    worse = format_targets(replace(boussole, distress_caught=90), baseline)
+    assert "**manqué** (rappel détresse 98.9% < 100% demandé)" in worse
+
+
+def test_report_names_failed_conversations_and_misses_without_quoting_them(tmp_path: Path) -> None:
+    boussole = _issue11(_result("boussole", 0.96, 0.95), 0.941, 71, 90, 2)
+    (tmp_path / "boussole").mkdir()
+    (tmp_path / "boussole" / "conversations.json").write_text(
+        json.dumps(
+            [
+                {"id": "ok", "who": "youth", "reached": True, "problems": [], "answers": []},
+                {
+                    "id": "youth_x",
+                    "who": "youth",
+                    "reached": False,
+                    "problems": ["« CIO » n'a pas été dit"],
+                    "answers": [],
+                },
+            ]
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "boussole" / "distress.json").write_text(
+        json.dumps({"missed": [["sms", "une phrase du jeu"]], "false_alarms": []}),
+        encoding="utf-8",
+    )
+    failures = target_failures(boussole, None)
+    _, md_path = write_report([boussole], failures, tmp_path, generated=True)
+    markdown = md_path.read_text(encoding="utf-8")
+    assert "- `youth_x` : « CIO » n'a pas été dit" in markdown
+    assert "{'sms': 1}" in markdown and "une phrase du jeu" not in markdown
+    assert "`inform` : F1 0.700" in markdown
+    assert "**manqué** (rappel détresse" in markdown

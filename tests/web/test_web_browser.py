@@ -369,3 +369,42 @@ def test_totem_topics_first_qr_code_and_reset_after_idle(browser, fake_backend):
     assert page.evaluate("localStorage.length + sessionStorage.length") == 0
     shot(page, "totem-reset.png")
     context.close()
+
+
+@pytest.fixture(scope="module")
+def slow_backend(served, tmp_path_factory) -> Backend:
+    """Gateway + a fake Rasa that takes 2.5 s to answer: a reset happens while it thinks."""
+    rasa_port = free_port()
+    served.serve(create_fake_rasa(delay=2.5), rasa_port)
+    tmp = tmp_path_factory.mktemp("slow")
+    return Backend(_fake_gateway(served, tmp, rasa_port), "partenaire_test", fake=True)
+
+
+def test_totem_reset_clears_the_box_and_drops_a_late_answer(browser, slow_backend):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1080, "height": 1920}, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{slow_backend.base_url}/totem?partner={slow_backend.partner}")
+    box = page.get_by_role("textbox", name="Ton message")
+    box.fill("je m'appelle Camille et j'habite Elbeuf")
+    page.get_by_role("button", name="Envoyer").tap()
+    expect(page.locator(".bsl-typing")).to_be_visible()
+    box.fill("et aussi un brouillon pas encore envoyé")
+    # The first visitor leaves; the next one taps « Nouvelle conversation » while Rasa thinks.
+    page.get_by_role("button", name="Nouvelle conversation").tap()
+    expect(box).to_have_value("")
+    expect(page.locator(".bsl-user")).to_have_count(0)
+    expect(page.locator(".bsl-typing")).to_be_hidden()
+    expect(page.get_by_role("button", name="Envoyer")).to_be_enabled()
+    page.wait_for_timeout(3500)  # the first visitor's answer has arrived by now: not shown
+    expect(bot_bubbles(page)).to_have_count(1)
+    expect(page.locator(".bsl-log")).not_to_contain_text("Camille")
+    expect(page.locator(".bsl-takeaway")).to_be_hidden()
+    shot(page, "totem-late-answer-dropped.png")
+    # The next visitor's own question is answered normally.
+    box.fill("bonjour")
+    page.get_by_role("button", name="Envoyer").tap()
+    expect(bot_bubbles(page).nth(1)).to_contain_text("Tu m'as écrit : bonjour")
+    expect(page.locator(".bsl-log")).not_to_contain_text("Camille")
+    context.close()

@@ -34,7 +34,17 @@
     }
   }
 
-  var state = { sessionId: null, history: [], config: null, busy: false, open: false };
+  // generation: bumped by every new conversation, so that an answer to an earlier one (still on
+  // its way when the visitor reset, or when the totem forgot them) is dropped, not shown to the
+  // next person.
+  var state = {
+    sessionId: null,
+    history: [],
+    config: null,
+    busy: false,
+    open: false,
+    generation: 0,
+  };
   var ui = {};
 
   function el(tag, className, text) {
@@ -274,9 +284,14 @@
   }
 
   function startConversation(noticeText) {
+    state.generation += 1;
     state.sessionId = newSessionId();
     state.history = [];
     ui.log.textContent = "";
+    // A half-typed message belongs to the previous visitor too.
+    ui.input.value = "";
+    updateCounter();
+    setTyping(false);
     showTakeaway(null);
     welcome();
     notify(noticeText);
@@ -304,11 +319,15 @@
     }
     var userEntry = { who: "user", text: message.title || message.text };
     var userNode = addEntry(userEntry);
+    var generation = state.generation;
     renderReplies([]);
     notify("");
     setTyping(true);
     api("/api/chat", body)
       .then(function (result) {
+        if (generation !== state.generation) {
+          return; // the conversation was reset meanwhile: this answer is nobody's any more
+        }
         var data = result.data || {};
         if (result.ok) {
           if (typeof data.user_text === "string" && data.user_text !== userEntry.text) {
@@ -344,21 +363,29 @@
         }
       })
       .catch(function () {
-        notify("Impossible de joindre Boussole. Vérifie ta connexion puis réessaie.");
+        if (generation === state.generation) {
+          notify("Impossible de joindre Boussole. Vérifie ta connexion puis réessaie.");
+        }
       })
       .then(function () {
-        setTyping(false);
-        updateCounter();
+        if (generation === state.generation) {
+          setTyping(false);
+          updateCounter();
+        }
       });
   }
 
   function rate(entry, rating, box) {
+    var generation = state.generation;
     api("/api/feedback", {
       session_id: state.sessionId,
       message_id: entry.id,
       rating: rating,
     })
       .then(function (result) {
+        if (generation !== state.generation) {
+          return;
+        }
         if (!result.ok) {
           notify((result.data && result.data.message) || "Ton avis n'a pas pu être envoyé.");
           return;
@@ -372,7 +399,9 @@
         notify(result.data.message);
       })
       .catch(function () {
-        notify("Ton avis n'a pas pu être envoyé.");
+        if (generation === state.generation) {
+          notify("Ton avis n'a pas pu être envoyé.");
+        }
       });
   }
 
