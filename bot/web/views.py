@@ -194,10 +194,11 @@ async def healthz(request: web.Request) -> web.Response:
 
     - 200 ``ok``: everything answers;
     - 200 ``degraded``: conversations work, but a part whose loss the gateway survives is down
-      (action server: Rasa's safety answers and apologies remain; knowledge base; application
-      database: feedback and console; Redis: rate limits not applied);
-    - 503 ``down``: no conversation can be answered (Rasa or its tracker store is down), so a
-      load balancer sends the traffic to another replica.
+      (action server: Rasa's safety answers and apologies remain; application database:
+      feedback and console; Redis: rate limits not applied);
+    - 503 ``down``: no conversation can be answered (Rasa, its tracker store, or the knowledge
+      base that says which partner pages may chat is down), so a load balancer sends the
+      traffic to another replica.
     No part says what version it runs.
     """
     settings = request.app[SETTINGS_KEY]
@@ -220,7 +221,7 @@ async def healthz(request: web.Request) -> web.Response:
     }
     if redis is not None:
         parts["redis"] = redis
-    if not (parts["rasa"]["ok"] and parts["tracker_store"]["ok"]):
+    if not all(parts[name]["ok"] for name in ("rasa", "tracker_store", "knowledge")):
         status, code = "down", 503
     elif all(p["ok"] for p in parts.values()):
         status, code = "ok", 200
