@@ -13,7 +13,10 @@ would be too slow and dialect-specific; the index turns those filters into plain
 
 from __future__ import annotations
 
+import fcntl
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -240,9 +243,56 @@ def insert_missing(conn, table: sa.Table, **values) -> None:
     conn.execute(insert(table).values(**values).on_conflict_do_nothing())
 
 
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+INITIAL_REVISION = "0001_initial"
+# Key of the PostgreSQL advisory lock that lets one process at a time migrate the schema.
+MIGRATION_LOCK_KEY = 0x626F7573  # "bous"
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """One migrating process at a time: an advisory lock on PostgreSQL, a file lock on SQLite."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(sa.select(sa.func.pg_advisory_lock(MIGRATION_LOCK_KEY)))
+            try:
+                yield
+            finally:
+                connection.execute(sa.select(sa.func.pg_advisory_unlock(MIGRATION_LOCK_KEY)))
+        return
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    lock_path = Path(database).with_name(Path(database).name + ".migrate.lock")
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def create_schema(engine: Engine) -> None:
-    """Create the application's tables if they do not exist yet (idempotent)."""
-    metadata.create_all(engine)
+    """Bring the application database to the latest schema, with Alembic (bot/migrations/).
+
+    Idempotent, and safe when several processes start at once: they migrate one at a time
+    under a lock, and the later ones find nothing left to do. A database created before the
+    migrations existed (wave 1's ``metadata.create_all``) is first marked as the initial
+    revision, then upgraded like any other.
+    """
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+
+    with _migration_lock(engine), engine.begin() as connection:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        current = MigrationContext.configure(connection).get_current_revision()
+        if current is None and sa.inspect(connection).has_table(users.name):
+            command.stamp(config, INITIAL_REVISION)
+        command.upgrade(config, "head")
 
 
 def record_feedback(

@@ -388,6 +388,8 @@ class Stack:
                 "Arrêtez-le, ou choisissez d'autres ports (RASA_PORT, ACTION_PORT, WEB_PORT)."
             )
         self.services = services
+        if self.with_web:
+            upgrade_app_database(self.settings.app_db_url)
         env = self.env()
         for service in self.services:
             service.start(env)
@@ -456,6 +458,21 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def upgrade_app_database(url: str) -> None:
+    """Bring the application database's schema up to date once, before the gateways start.
+
+    Each gateway checks again when it starts (Alembic under a lock: nothing left to do), so a
+    gateway started on its own is safe too.
+    """
+    from bot import appdb
+
+    engine = appdb.get_engine(url)
+    try:
+        appdb.create_schema(engine)
+    finally:
+        engine.dispose()
 
 
 def check_replica_settings(settings: Settings) -> list[str]:

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-import sqlalchemy as sa
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from bot import appdb
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 from bot.web import headers
+from bot.web.keys import APP_DB_KEY
 from bot.web.proxies import Network, parse_networks
 
 log = logging.getLogger(__name__)
@@ -82,12 +82,11 @@ def setup_console(
     async def engines(_app: web.Application):
         from bot.console.views import ensure_index
 
-        console.app_engine = appdb.get_engine(console.settings.app_db_url)
-        try:
-            await asyncio.to_thread(appdb.create_schema, console.app_engine)
-        except sa.exc.DBAPIError:
-            # The gateway creates the same tables at the same moment: the loser retries once.
-            await asyncio.sleep(0.5)
+        # Mounted on the gateway, the console shares its engine of the application database
+        # (one engine per database per process; the gateway has brought the schema up to date).
+        shared = _app.get(APP_DB_KEY)
+        console.app_engine = shared or appdb.get_engine(console.settings.app_db_url)
+        if shared is None:
             await asyncio.to_thread(appdb.create_schema, console.app_engine)
         console.tracker_engine = appdb.get_engine(console.settings.tracker_db_url, read_only=True)
         console.knowledge_engine = appdb.get_engine(
@@ -100,7 +99,8 @@ def setup_console(
         warm_up.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await warm_up
-        console.app_engine.dispose()
+        if shared is None:
+            console.app_engine.dispose()
         console.tracker_engine.dispose()
         console.knowledge_engine.dispose()
 
