@@ -508,13 +508,18 @@ class CommuneResolver:
                 if tokens[i + n - 1].text in _NOT_EDGE:
                     continue  # a name never ends on "de", "et", "je"…
                 key = "".join(t.text for t in tokens[i : i + n])
-                if len(key) > self.max_key_length or key in self.exact or key.isdigit():
+                size = len(key)
+                if not SOUND_MIN_KEY <= size <= self.max_key_length or key in self.exact:
+                    continue
+                if key.isdigit():
                     continue
                 only = i == 0 and n == n_tok
                 ok = ordinary_ok or only
-                matches = self._skeleton_matches([t.text for t in tokens[i : i + n]]) or (
-                    self._fuzzy_matches(key, n, ok) if len(key) >= 5 else []
-                )
+                matches = []
+                if n > 1 and size >= SKELETON_MIN:
+                    matches = self._skeleton_matches([t.text for t in tokens[i : i + n]])
+                if not matches and size >= 5:
+                    matches = self._fuzzy_matches(key, n, ok)
                 if matches:
                     spans.append(_Span(i, i + n, tuple(matches), len(key) * matches[0].score))
                     break
