@@ -59,43 +59,6 @@ class StructureAware(BoussoleAction):
         partner_id = tracker.get_slot("partner")
         return self.kb.partner(partner_id) if partner_id else None
 
-    def structure_name(self, tracker: Tracker, match: Any, partner: Any) -> str | None:
-        if match is not None:
-            return match.name
-        if partner is not None:
-            return partner.name
-        return tracker.get_slot("structure")
-
-
-class ActionIdentifyStructure(StructureAware):
-    """« Je travaille à… », « je suis animatrice au PIJ de… »: the referent profile applies."""
-
-    def name(self) -> str:
-        return "action_identify_structure"
-
-    async def answer(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        match, events = self.structure_events(tracker)
-        if match is None:
-            dispatcher.utter_message(response="utter_referent_which_structure")
-            return [SlotSet("profile", REFERENT)]
-        if match.partner is not None:
-            dispatcher.utter_message(response="utter_referent_partner", structure=match.name)
-        elif match.known:
-            dispatcher.utter_message(
-                response="utter_referent_structure_not_partner",
-                structure=match.name,
-                aom=agency_contact_text(self.kb),
-            )
-        else:
-            dispatcher.utter_message(
-                response="utter_referent_structure_unknown",
-                typed=match.typed,
-                aom=agency_contact_text(self.kb),
-            )
-        return events
-
 
 class ActionNetwork(StructureAware):
     """The charter's reciprocal commitments, the totem and the tools; the partner's own plan."""
@@ -119,7 +82,11 @@ class ActionNetwork(StructureAware):
 
 
 class ActionAgencyContact(StructureAware):
-    """The referent's interlocutor at the AOM, from their partner structure's charter."""
+    """The referent's interlocutor at the AOM, from their partner structure's charter.
+
+    Also the answer to a professional who only presents their structure (« je travaille à Rouen
+    Info Jeunes »): their interlocutor is the first thing a referent needs.
+    """
 
     def name(self) -> str:
         return "action_agency_contact"
@@ -138,16 +105,23 @@ class ActionAgencyContact(StructureAware):
                 role=person.role or "interlocutrice ou interlocuteur de l'Agence",
             )
             return events
-        structure = self.structure_name(tracker, match, partner)
+        aom = agency_contact_text(self.kb)
+        if match is not None and not match.known:
+            dispatcher.utter_message(
+                response="utter_agency_interlocutor_unknown_structure", typed=match.typed, aom=aom
+            )
+            return events
+        structure = (
+            match.name
+            if match is not None
+            else partner.name
+            if partner is not None
+            else tracker.get_slot("structure")
+        )
         if structure:
             dispatcher.utter_message(
-                response="utter_agency_interlocutor_unknown",
-                structure=structure,
-                aom=agency_contact_text(self.kb),
+                response="utter_agency_interlocutor_unknown", structure=structure, aom=aom
             )
         else:
-            dispatcher.utter_message(
-                response="utter_agency_interlocutor_which_structure",
-                aom=agency_contact_text(self.kb),
-            )
+            dispatcher.utter_message(response="utter_agency_interlocutor_which_structure", aom=aom)
         return events

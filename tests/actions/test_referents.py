@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.network import ActionAgencyContact, ActionIdentifyStructure, ActionNetwork
+from actions.network import ActionAgencyContact, ActionNetwork
 from tests.actions.action_helpers import all_text, make_tracker, shown
 
 
@@ -22,16 +22,18 @@ def slot_values(events) -> dict:
     ],
 )
 async def test_a_partner_named_in_words_gives_the_referent_profile(kb, domain, dispatcher, text):
-    tracker = make_tracker(text=text, intent="inform_structure")
-    events = await ActionIdentifyStructure().run(dispatcher, tracker, domain)
+    """A referent who presents their structure gets their interlocutor at the Agence."""
+    tracker = make_tracker(text=text, intent="ask_agency_contact")
+    events = await ActionAgencyContact().run(dispatcher, tracker, domain)
     assert slot_values(events) == {
         "profile": "referent",
         "partner": "rouen_info_jeunes",
         "structure": "Rouen Info Jeunes",
     }
     (message,) = shown(dispatcher, domain)
-    assert "Vous êtes référent ou référente pour Rouen Info Jeunes" in message.text
-    assert message.titles[0] == "Notre interlocuteur à l'Agence"
+    person = kb.partner("rouen_info_jeunes").aom_interlocutor
+    assert f"votre interlocutrice ou interlocuteur à l'Agence est {person.name}" in message.text
+    assert message.titles == ["La charte et nos actions", "Orienter un jeune"]
 
 
 async def test_the_question_asked_with_the_structure_is_answered_at_once(kb, domain, dispatcher):
@@ -52,12 +54,13 @@ async def test_the_question_asked_with_the_structure_is_answered_at_once(kb, dom
 
 
 async def test_a_known_operator_that_is_not_a_partner(kb, domain, dispatcher):
-    tracker = make_tracker(text="référente à la mission locale de Caen", intent="inform_structure")
-    events = await ActionIdentifyStructure().run(dispatcher, tracker, domain)
+    text = "référente à la mission locale de Caen"
+    tracker = make_tracker(text=text, intent="ask_agency_contact")
+    events = await ActionAgencyContact().run(dispatcher, tracker, domain)
     ml = kb.operator(kb.commune("14118").mission_locale)
     assert slot_values(events) == {"profile": "referent", "partner": None, "structure": ml.name}
     text = all_text(dispatcher, domain)
-    assert f"Je connais {ml.name}" in text
+    assert f"Je n'ai pas le nom de votre interlocuteur à l'Agence pour {ml.name}." in text
     assert kb.operator("aom").website in text
 
 
@@ -67,9 +70,9 @@ def _ends_on_a_colon(text: str) -> bool:
 
 async def test_an_unknown_structure_gets_the_agency_contact_from_the_data(kb, domain, dispatcher):
     tracker = make_tracker(
-        text="je suis éducateur au centre social de Canteleu", intent="inform_structure"
+        text="je suis éducateur au centre social de Canteleu", intent="ask_agency_contact"
     )
-    events = await ActionIdentifyStructure().run(dispatcher, tracker, domain)
+    events = await ActionAgencyContact().run(dispatcher, tracker, domain)
     assert slot_values(events)["profile"] == "referent"
     assert slot_values(events)["structure"] == "centre social de Canteleu"
     text = all_text(dispatcher, domain)
@@ -96,7 +99,8 @@ async def test_no_interlocutor_known_never_ends_on_nothing(kb, domain, dispatche
     said = all_text(dispatcher, domain)
     assert not _ends_on_a_colon(said)
     assert kb.operator("aom").website in said
-    assert "vous" in said and " tu " not in f" {said} " and "ton " not in said
+    assert "votre interlocuteur" in said  # « vous » to professionals
+    assert " tu " not in f" {said} " and " ton " not in f" {said} "
 
 
 async def test_network_reads_the_structure_named_in_the_question(kb, domain, dispatcher):
@@ -116,7 +120,11 @@ async def test_a_young_person_saying_where_they_are_is_not_a_referent(kb, domain
 
 
 async def test_without_a_structure_the_referent_is_asked_for_it(kb, domain, dispatcher):
-    tracker = make_tracker(text="je suis référent", intent="inform_structure")
-    events = await ActionIdentifyStructure().run(dispatcher, tracker, domain)
-    assert slot_values(events) == {"profile": "referent"}
-    assert "Dans quelle structure travaillez-vous ?" in all_text(dispatcher, domain)
+    text = "qui est mon interlocuteur à l'Agence ?"
+    tracker = make_tracker(text=text, intent="ask_agency_contact")
+    events = await ActionAgencyContact().run(dispatcher, tracker, domain)
+    assert slot_values(events) == {}
+    assert "Dans quelle structure" not in all_text(dispatcher, domain)
+    assert "Je ne sais pas encore dans quelle structure vous travaillez" in all_text(
+        dispatcher, domain
+    )
