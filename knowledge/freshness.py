@@ -70,10 +70,12 @@ class Due:
 
     @property
     def kind_label(self) -> str:
+        """The kind in French (« lieu », « dispositif »…)."""
         return KIND_LABELS.get(self.kind, self.kind)
 
     @property
     def reason_label(self) -> str:
+        """Why it is due, in French (« à vérifier »…)."""
         return REASON_LABELS[self.reason]
 
 
