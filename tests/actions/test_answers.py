@@ -349,19 +349,6 @@ def _every_event(kb):
     return kb.upcoming_events(on=dt.date.min, limit=10_000)
 
 
-async def test_events_near_the_commune(kb, domain, dispatcher):
-    events = _every_event(kb)
-    if not events:
-        pytest.skip("the data holds no dated event")
-    day = events[0].start  # the first event is still to come that day
-    tracker = make_tracker(slots={"commune": "76540"}, intent="ask_events")
-    await ActionEvents(today=lambda: day).run(dispatcher, tracker, domain)
-    text = all_text(dispatcher, domain)
-    expected = kb.upcoming_events("76540", on=day)
-    assert text.startswith("Les prochains événements près de Rouen :")
-    assert expected[0].title in text
-
-
 async def test_no_event_left_gives_the_agenda(kb, domain, dispatcher):
     events = _every_event(kb)
     day = max((e.end or e.start for e in events), default=dt.date(2000, 1, 1)) + dt.timedelta(1)
