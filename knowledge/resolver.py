@@ -523,9 +523,9 @@ class CommuneResolver:
                 if matches:
                     spans.append(_Span(i, i + n, tuple(matches), len(key) * matches[0].score))
                     break
-                # By ear only where a place is expected, or as the whole message: a sound key
-                # is looser than a spelling.
-                if strong or (filler_before[i] and filler_after[i + n]):
+                # By ear only where a place is expected, or as the whole message, and only
+                # where no name starts here at all: a sound key is looser than a spelling.
+                if not longest_exact and (strong or (filler_before[i] and filler_after[i + n])):
                     by_ear.append((n, key, ok))
             else:
                 for n, key, ok in by_ear:
