@@ -36,6 +36,7 @@ KIND_LABELS = {
     "scheme": "dispositif",
     "job": "métier",
     "event": "événement",
+    "recurring_event": "rendez-vous récurrent",
     "contact": "ligne ou annuaire",
     "partner": "partenaire",
 }
