@@ -23,13 +23,28 @@ The fixes (measured with py-spy on the live stack, see README "Figures"):
   tokens, lemmas, part-of-speech tags and word vectors, never its named entities: the ``ner``
   component (about half of spaCy's time per message) is removed too, and the disabled parser is
   dropped from memory. The features are the same (tests/runtime/test_rasa_runtime.py).
+
+And one for safety: Rasa 3.6 waits up to 5 minutes for the action server (``RemoteAction.run``
+passes its ``DEFAULT_REQUEST_TIMEOUT`` to every call; the endpoints file has no setting for it:
+``EndpointConfig`` keeps unknown keys in ``kwargs`` and the action call never reads them). Here
+the action endpoint's ``timeout`` key (seconds, written by ``bot/stack.py`` from
+``ACTION_TIMEOUT``, and in endpoints.yml) bounds each call: a frozen action server costs that
+long, then the call fails as an unreachable one does, and the dialogue goes on (the answers that
+matter most never need the actions, see knowledge/safety.py). Without the key, Rasa's own limit
+applies, so plain ``rasa run`` reads the same endpoints file unchanged. When the failed action
+replaces one of Rasa's own (Boussole's ``action_session_start``), Rasa's default runs instead: a new
+conversation then still starts properly, and its first message (« je veux mourir ») is answered.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
 import sys
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -58,6 +73,55 @@ def validate_action_result(self: Any, result: dict[str, Any]) -> bool:
         f"For more information about the format visit {DOCS_BASE_URL}/custom-actions"
     )
     raise error
+
+
+def _rasa_default_action(name: str) -> Any:
+    """Rasa's own action of that name (``action_session_start``…), or ``None``."""
+    from rasa.core.actions.action import default_actions
+
+    return next((a for a in default_actions() if a.name() == name), None)
+
+
+def _bounded_by_endpoint_timeout(run: Any) -> Any:
+    """Wrap ``RemoteAction.run``: give up after the action endpoint's ``timeout`` seconds; when
+    the failed action overrides one of Rasa's defaults, Rasa's default runs instead."""
+
+    async def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        from rasa.shared.exceptions import RasaException
+
+        endpoint = getattr(self, "action_endpoint", None)
+        seconds = endpoint.kwargs.get("timeout") if endpoint is not None else None
+        if not seconds:
+            return await run(self, *args, **kwargs)
+        try:
+            return await asyncio.wait_for(run(self, *args, **kwargs), float(seconds))
+        except asyncio.TimeoutError as exc:
+            # The same exception as an unreachable action server: the processor logs it and
+            # goes on with the dialogue.
+            raise RasaException(
+                f"Failed to execute custom action '{self.name()}': no answer from "
+                f"{endpoint.url} within {seconds} s"
+            ) from exc
+
+    @functools.wraps(run)
+    async def bounded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        from rasa.core.actions.action import ActionExecutionRejection
+
+        try:
+            return await call(self, *args, **kwargs)
+        except ActionExecutionRejection:
+            raise
+        except Exception:
+            default = _rasa_default_action(self.name())
+            if default is None:
+                raise
+            # Without it a new conversation would start with no `action_listen`, and no rule
+            # (distress included) would match its first message.
+            logger.exception("%s failed: Rasa's own %s runs instead", self.name(), self.name())
+            return await default.run(*args, **kwargs)
+
+    bounded.boussole = True
+    return bounded
 
 
 def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
@@ -116,6 +180,8 @@ def apply() -> None:
     from sqlalchemy.engine import Engine
 
     RemoteAction._validate_action_result = validate_action_result
+    if not getattr(RemoteAction.run, "boussole", False):
+        RemoteAction.run = _bounded_by_endpoint_timeout(RemoteAction.run)
     if not getattr(tracker_store.create_engine_kwargs, "boussole", False):
         tracker_store.create_engine_kwargs = _pooled_sqlite(tracker_store.create_engine_kwargs)
     if not getattr(SpacyNLP.load_model, "boussole", False):

@@ -92,7 +92,8 @@ def lock_store_config(redis_url: str) -> dict:
 def write_endpoints(settings: Settings, path: Path) -> Path:
     """Write the Rasa endpoints file matching ``settings`` (ports, tracker and lock stores)."""
     endpoints = {
-        "action_endpoint": {"url": settings.action_url},
+        # `timeout` is read by bot/rasa_runtime.py (Rasa 3.6 itself would wait 5 minutes).
+        "action_endpoint": {"url": settings.action_url, "timeout": settings.action_timeout},
         "tracker_store": tracker_store_config(settings.tracker_db_url),
         "lock_store": lock_store_config(settings.redis_url),
     }
