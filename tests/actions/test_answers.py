@@ -89,19 +89,22 @@ async def test_a_stopped_search_says_nothing_more(kb, domain, dispatcher):
 
 def test_request_human_gives_the_free_line_and_the_local_search(kb, domain):
     # A domain response (from contacts.yml), not an action: it never waits for the actions.
-    (variation,) = domain["responses"]["utter_human_contact"]
-    assert kb.contact("parcours_metiers").phone in variation["text"]
-    assert [b["payload"] for b in variation["buttons"]] == ["/find_local_contact"]
+    parent, young = domain["responses"]["utter_human_contact"]
+    assert parent["condition"] == [{"type": "slot", "name": "profile", "value": "parent"}]
+    assert parent["text"].startswith("Vous pouvez") and young["text"].startswith("Tu peux")
+    for variation in (parent, young):
+        assert kb.contact("parcours_metiers").phone in variation["text"]
+        assert [b["payload"] for b in variation["buttons"]] == ["/find_local_contact"]
 
 
 # --- safeguarding and fallback ---------------------------------------------------------------
 
 
 def test_distress_gives_every_national_number(kb, domain):
-    (variation,) = domain["responses"]["utter_distress"]
-    for contact_id in ("distress_3114", "distress_119", "distress_3018", "fil_sante_jeunes"):
-        assert kb.contact(contact_id).phone in variation["text"]
-    assert "{" not in variation["text"]  # nothing left for an action to fill in
+    for variation in domain["responses"]["utter_distress"]:  # the parent's, then the young's
+        for contact_id in ("distress_3114", "distress_119", "distress_3018", "fil_sante_jeunes"):
+            assert kb.contact(contact_id).phone in variation["text"]
+        assert "{" not in variation["text"]  # nothing left for an action to fill in
 
 
 RANKING = [
