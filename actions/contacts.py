@@ -175,20 +175,3 @@ class ActionFindContacts(BoussoleAction):
         insee = value(operator, "commune")
         commune = self.kb.commune(insee) if insee else None
         return commune.name if commune else None
-
-
-class ActionRequestHuman(BoussoleAction):
-    """ "Je veux parler à quelqu'un": the free Parcours Métiers line and the local search."""
-
-    def name(self) -> str:
-        return "action_request_human"
-
-    async def answer(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        dispatcher.utter_message(
-            response="utter_human_contact",
-            parcours_metiers=parcours_metiers_text(),
-            buttons=[button("Trouver un lieu près de chez moi", "/find_local_contact")],
-        )
-        return []

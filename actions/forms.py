@@ -343,6 +343,8 @@ class ProfileValidation(BoussoleFormValidation, ABC):
             )
             if asked is None or times_asked(tracker, asked) < MAX_ASKS:
                 break
+            if any(e.get("name") == "commune_choices" and e.get("value") for e in events):
+                break  # the buttons just shown are a new question, not the same one again
             given_up = [SlotSet(k, v) for k, v in self._give_up(dispatcher, tracker, asked).items()]
             tracker.add_slots(given_up)
             # Rasa asks for the first requested slot it finds in the events: only the new one.

@@ -13,6 +13,9 @@ from typing import Any
 from actions.addresses import display_address
 from actions.knowledge_access import knowledge_base
 
+# One line per contact, written the same way in the safety answers Rasa and the gateway hold.
+from knowledge.safety import contact_line as contact_entry_text
+
 logger = logging.getLogger(__name__)
 
 PARCOURS_METIERS = "parcours_metiers"
@@ -62,23 +65,6 @@ def value(record: Any, key: str, default: Any = None) -> Any:
 def detail(label: str, text: str) -> str:
     """One detail of an answer, introduced by its label: ``"Téléphone : 02 35 …"``."""
     return f"{label} : {text}"
-
-
-def contact_entry_text(entry: Any) -> str:
-    """One line for a phone line or directory of contacts.yml: label, number, hours, site."""
-    parts = [value(entry, "label") or ""]
-    phone = value(entry, "phone")
-    if phone:
-        parts.append(f" : {phone}")
-        if value(entry, "free"):
-            parts.append(" (appel gratuit)")
-    hours = value(entry, "hours")
-    if hours:
-        parts.append(f", {hours}")
-    website = value(entry, "website")
-    if website:
-        parts.append(f" — {website}")
-    return "".join(parts)
 
 
 def contact_entry(contact_id: str, safe: bool = False) -> Any:

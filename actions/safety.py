@@ -1,4 +1,9 @@
-"""Never a dead end: safeguarding numbers first, and a fallback that does not repeat itself."""
+"""Never a dead end: a fallback that does not repeat itself, and never offers « Détresse ».
+
+The safeguarding answer itself is no action: rules utter ``utter_distress``, which
+``python -m bot nlu sync`` writes from contacts.yml into the domain, so that it never waits for
+the action server (knowledge/safety.py).
+"""
 
 from __future__ import annotations
 
@@ -12,13 +17,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import BoussoleAction
-from actions.render import button, contact_entry, contact_entry_text, parcours_metiers_text
+from actions.render import button, parcours_metiers_text
 from actions.understanding import latest_intent
 
-DISTRESS_CONTACTS = ("distress_3114", "distress_119", "distress_3018", "fil_sante_jeunes")
 INTENT_LABELS = Path(__file__).resolve().parent.parent / "data" / "intent_labels.csv"
-# Intents that are not a topic one could offer as "did you mean…?".
+# Intents that are not a topic one could offer as "did you mean…?". Distress is never guessed at
+# with a button: a message with a distress cue is answered as distress (bot/nlu/distress_net.py).
 _NOT_TOPICS = {
+    "distress",
     "nlu_fallback",
     "greet",
     "goodbye",
@@ -42,24 +48,6 @@ def intent_labels() -> dict[str, str]:
     """French label of each intent (data/intent_labels.csv, shared with the console)."""
     with INTENT_LABELS.open(encoding="utf-8") as handle:
         return {row["intent"]: row["label"] for row in csv.DictReader(handle)}
-
-
-class ActionDistress(BoussoleAction):
-    """Immediate safeguarding answer with the national numbers, even in the middle of a form."""
-
-    def name(self) -> str:
-        return "action_distress"
-
-    async def answer(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        # safe=True: the last numbers read are still given if the knowledge base is down.
-        entries = [contact_entry(i, safe=True) for i in DISTRESS_CONTACTS]
-        lines = "\n".join(f"• {contact_entry_text(e)}" for e in entries if e)
-        dispatcher.utter_message(response="utter_distress", lines=lines)
-        if tracker.active_loop.get("name"):
-            dispatcher.utter_message(response="utter_distress_resume")
-        return []
 
 
 class ActionBoussoleFallback(BoussoleAction):

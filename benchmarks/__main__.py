@@ -38,6 +38,10 @@ BENCHMARKS = {
         "kb import annuaire on a 50,000-record synthetic export vs json.load (issue 12)",
         _module("annuaire"),
     ),
+    "faults": (
+        "time to the 3114 answer, action server frozen and killed, vs 30 s (issue 13)",
+        _module("faults"),
+    ),
     "scaleout": (
         "1 vs N replicas behind nginx, 50 users x 20 messages, one replica of each kind killed "
         "(issue 14)",

@@ -70,6 +70,8 @@ EVALUATION_SETS = tuple(p.relative_to(PROJECT_ROOT) for p in (TEST_DATA, DEV_DAT
 DOMAIN = PROJECT_ROOT / "domain"
 # What a full model's behaviour depends on besides its config and training data.
 MODEL_INPUTS = tuple(PROJECT_ROOT / p for p in ("domain", "actions", "knowledge/data", "bot"))
+# A measurement, not a timing: on a loaded machine Rasa may take minutes to load the model.
+STACK_START_SECONDS = 900
 RESULTS_DIR = PROJECT_ROOT / "results" / "eval"
 CV_RESULTS_DIR = PROJECT_ROOT / "results" / "eval-cv"
 
@@ -506,7 +508,7 @@ def _measure_on_stack(
     stack = Stack(settings=settings, model=model, log_dir=var / "logs", with_web=True)
     print(f"[{name}] démarrage de la pile (Rasa, actions, passerelle)…", flush=True)
     try:
-        stack.start()
+        stack.start(timeout=STACK_START_SECONDS)
     except RuntimeError as exc:
         raise EvaluationError(f"[{name}] la pile n'a pas démarré : {exc}") from exc
     try:

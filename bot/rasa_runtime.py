@@ -1,4 +1,4 @@
-"""Rasa as Boussole runs it: the `rasa` command, plus one fix for an upstream performance defect.
+"""Rasa as Boussole runs it: the `rasa` command, plus two fixes that have no extension point.
 
 ``python -m bot.rasa_runtime run …`` takes exactly the arguments of ``rasa run …`` (or any other
 ``rasa`` sub-command). `make run`, the end-to-end tests and the benchmarks start Rasa this way;
@@ -9,25 +9,43 @@ running Rasa gets them: the tracker store (``bot.tracker_store.BoussoleTrackerSt
 the endpoints file) and spaCy without its unused components (``bot.nlu.spacy_nlp.SpacyNLP``,
 named in config.yml).
 
-The one fix left here has no extension point: Rasa 3.6 checks every answer of the action server
-against its JSON schema with ``jsonschema.validate()``, which first re-validates the *schema
-itself* against the JSON Schema meta-schema and builds a new validator each time. With Rasa's
-large events schema that took about 38 % of the Rasa server's time on Boussole's conversations
-(every form turn calls the action server once or twice); measured again on 2026-12-01, 133 ms per
-answer upstream against 5.7 ms here, on a loaded machine. Here the schema is checked once per
-process and the validator is reused: the same answers are accepted and rejected, with the same
-error message. The fix replaces a private method, so it is applied only on the Rasa version it
-was written and tested for, and refuses to start on any other.
+Two fixes have no extension point, and stay here:
+
+- Rasa 3.6 checks every answer of the action server against its JSON schema with
+  ``jsonschema.validate()``, which first re-validates the *schema itself* against the JSON Schema
+  meta-schema and builds a new validator each time. With Rasa's large events schema that took
+  about 38 % of the Rasa server's time on Boussole's conversations (every form turn calls the
+  action server once or twice); measured again on 2026-12-01, 133 ms per answer upstream against
+  5.7 ms here, on a loaded machine. Here the schema is checked once per process and the
+  validator is reused: the same answers are accepted and rejected, with the same error message.
+- For safety: Rasa 3.6 waits up to 5 minutes for the action server (``RemoteAction.run``
+  passes its ``DEFAULT_REQUEST_TIMEOUT`` to every call; the endpoints file has no setting for it:
+  ``EndpointConfig`` keeps unknown keys in ``kwargs`` and the action call never reads them). Here
+  the action endpoint's ``timeout`` key (seconds, written by ``bot/stack.py`` from
+  ``ACTION_TIMEOUT``, and in endpoints.yml) bounds each call: a frozen action server costs that
+  long, then the call fails as an unreachable one does, and the dialogue goes on (the answers that
+  matter most never need the actions, see knowledge/safety.py). Without the key, Rasa's own limit
+  applies, so plain ``rasa run`` reads the same endpoints file unchanged. When the failed action
+  replaces one of Rasa's own (Boussole's ``action_session_start``), Rasa's default runs instead:
+  a new conversation then still starts properly, and its first message (« je veux mourir ») is
+  answered.
+
+Both replace private methods, so they are applied only on the Rasa version they were written and
+tested for, and Rasa refuses to start on any other.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
 import os
 import sys
 from typing import Any
 
-# The Rasa version whose RemoteAction._validate_action_result the fix replaces.
+logger = logging.getLogger(__name__)
+
+# The Rasa version whose RemoteAction methods the fixes replace.
 SUPPORTED_RASA = "3.6.21"
 
 
@@ -63,6 +81,55 @@ def validate_action_result(self: Any, result: dict[str, Any]) -> bool:
     raise error
 
 
+def _rasa_default_action(name: str) -> Any:
+    """Rasa's own action of that name (``action_session_start``…), or ``None``."""
+    from rasa.core.actions.action import default_actions
+
+    return next((a for a in default_actions() if a.name() == name), None)
+
+
+def _bounded_by_endpoint_timeout(run: Any) -> Any:
+    """Wrap ``RemoteAction.run``: give up after the action endpoint's ``timeout`` seconds; when
+    the failed action overrides one of Rasa's defaults, Rasa's default runs instead."""
+
+    async def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        from rasa.shared.exceptions import RasaException
+
+        endpoint = getattr(self, "action_endpoint", None)
+        seconds = endpoint.kwargs.get("timeout") if endpoint is not None else None
+        if not seconds:
+            return await run(self, *args, **kwargs)
+        try:
+            return await asyncio.wait_for(run(self, *args, **kwargs), float(seconds))
+        except asyncio.TimeoutError as exc:
+            # The same exception as an unreachable action server: the processor logs it and
+            # goes on with the dialogue.
+            raise RasaException(
+                f"Failed to execute custom action '{self.name()}': no answer from "
+                f"{endpoint.url} within {seconds} s"
+            ) from exc
+
+    @functools.wraps(run)
+    async def bounded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        from rasa.core.actions.action import ActionExecutionRejection
+
+        try:
+            return await call(self, *args, **kwargs)
+        except ActionExecutionRejection:
+            raise
+        except Exception:
+            default = _rasa_default_action(self.name())
+            if default is None:
+                raise
+            # Without it a new conversation would start with no `action_listen`, and no rule
+            # (distress included) would match its first message.
+            logger.exception("%s failed: Rasa's own %s runs instead", self.name(), self.name())
+            return await default.run(*args, **kwargs)
+
+    bounded.boussole = True
+    return bounded
+
+
 def check_version(version: str | None = None) -> None:
     """Raise :class:`UnsupportedRasaVersion` unless Rasa is the version the fix was tested on."""
     if version is None:
@@ -71,7 +138,7 @@ def check_version(version: str | None = None) -> None:
         version = rasa.__version__
     if version != SUPPORTED_RASA:
         raise UnsupportedRasaVersion(
-            f"bot.rasa_runtime replaces RemoteAction._validate_action_result of Rasa "
+            f"bot.rasa_runtime replaces RemoteAction._validate_action_result and .run of Rasa "
             f"{SUPPORTED_RASA}, but Rasa {version} is installed. Check that the upstream method "
             f"is unchanged (rasa/core/actions/action.py), run tests/runtime, then update "
             f"SUPPORTED_RASA."
@@ -79,11 +146,13 @@ def check_version(version: str | None = None) -> None:
 
 
 def apply() -> None:
-    """Install the fix in this process (idempotent); refuse any other Rasa version."""
+    """Install the fixes in this process (idempotent); refuse any other Rasa version."""
     check_version()
     from rasa.core.actions.action import RemoteAction
 
     RemoteAction._validate_action_result = validate_action_result
+    if not getattr(RemoteAction.run, "boussole", False):
+        RemoteAction.run = _bounded_by_endpoint_timeout(RemoteAction.run)
 
 
 def command(*args: str) -> list[str]:

@@ -33,6 +33,18 @@ class Settings:
     web_port: int = _setting(
         "WEB_PORT", 8080, "port of the web gateway (widget, /api/chat, /console)"
     )
+    action_timeout: int = _setting(
+        "ACTION_TIMEOUT",
+        3,
+        "seconds Rasa waits for the action server before going on without it (Rasa's own "
+        "limit is 5 minutes); distress and « parler à quelqu'un » never wait for it",
+    )
+    distress_deadline: int = _setting(
+        "DISTRESS_DEADLINE",
+        4,
+        "seconds the gateway gives Rasa to answer a distress message before giving the "
+        "safeguarding numbers itself",
+    )
     host: str = _setting("BOUSSOLE_HOST", "127.0.0.1", "interface every service listens on")
     rasa_token: str = _setting(
         "RASA_TOKEN",

@@ -40,6 +40,7 @@ from knowledge.models import (
     from_record,
 )
 from knowledge.resolver import CommuneResolver
+from knowledge.structures import StructureMatch, match_structure
 from knowledge.text import fold
 
 CRITERIA = ("age", "situation")
@@ -597,6 +598,19 @@ class KnowledgeBase:
     def partners(self) -> list[Partner]:
         """Every partner structure (the gateway reads their allowed origins)."""
         return list(self._snap.partners.values())
+
+    def find_structure(self, text: str) -> StructureMatch | None:
+        """The structure a professional names (« je travaille à Rouen Info Jeunes »), matched
+        against partners.yml and the operators; ``None`` when no workplace is named, a match
+        with neither partner nor operator when it is unknown (see ``knowledge.structures``)."""
+        snap = self._snap
+        return match_structure(
+            text,
+            snap.partners.values(),
+            snap.operators.values(),
+            self.find_mentions,
+            lambda insee: self._covering("mission_locale", self.commune(insee)),
+        )
 
     def contact(self, contact_id: str) -> ContactEntry | None:
         """A contacts.yml entry (safeguarding numbers, the Parcours Métiers line…)."""

@@ -36,6 +36,7 @@ KIND_LABELS = {
     "scheme": "dispositif",
     "job": "métier",
     "event": "événement",
+    "recurring_event": "rendez-vous récurrent",
     "contact": "ligne ou annuaire",
     "partner": "partenaire",
 }
@@ -70,10 +71,12 @@ class Due:
 
     @property
     def kind_label(self) -> str:
+        """The kind in French (« lieu », « dispositif »…)."""
         return KIND_LABELS.get(self.kind, self.kind)
 
     @property
     def reason_label(self) -> str:
+        """Why it is due, in French (« à vérifier »…)."""
         return REASON_LABELS[self.reason]
 
 

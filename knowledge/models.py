@@ -217,6 +217,23 @@ class ContactEntry:
 
 
 @dataclass(frozen=True)
+class SafetyAnswer:
+    """An answer that must never depend on the action server: its words and the lines it gives.
+
+    Written into Rasa's domain by ``python -m bot nlu sync`` and held by the web gateway
+    (``knowledge/safety.py``): distress, « parler à quelqu'un », the apology when Rasa is down.
+    """
+
+    id: str
+    text: str
+    contacts: tuple[str, ...] = ()  # contacts.yml ids, in the order they are given
+    closing: str | None = None
+    # The same said to a parent (« vous »), when the conversation knows it is one.
+    parent_text: str | None = None
+    parent_closing: str | None = None
+
+
+@dataclass(frozen=True)
 class Person:
     name: str | None = None
     role: str | None = None

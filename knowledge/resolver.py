@@ -10,8 +10,15 @@ Built in memory from the loaded knowledge base (a few thousand names), it answer
   short names never match fuzzily, so "Eu" cannot come from "en";
 * names that are ordinary words ("Eu", "Vieux", "Le Trait"…) only match in a place context: after
   "à"/"habite"/"vers"…, capitalised inside a sentence, or alone as the whole message;
-* postcodes ("76000", "76 000"), former communes (→ current commune), and narrowing of homonyms by
-  département ("dans l'Eure", "(27)", "Calvados") or by a postcode in the same text.
+* names written by ear ("Bernai", "Yvto", "Fécan", "Doville") meet on a French phonetic key
+  (``knowledge.text.sound_key``), tried only where nothing else matched and a place is expected
+  (after "à"/"habite"… or as the whole message), and never on a word of the near-words list;
+* a name with a small word left out ("Saint-Pierre Dives", "Pont Évêque") matches on its
+  *skeleton*, the name without "sur", "de", "en", "les"…;
+* postcodes ("76000", "76 000"), former communes (→ current commune; a former commune whose name
+  is also a current name or the first words of other communes ties with them, so that all are
+  offered), and narrowing of homonyms by département ("dans l'Eure", "(27)", "Calvados") or by a
+  postcode in the same text.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from knowledge.models import Commune, CommuneMatch, Departement, FormerCommune, Mention
-from knowledge.text import fold
+from knowledge.text import fold, sound_key
 
 _TOKEN = re.compile(r"[a-z0-9œæ]+")
 _DIGIT = re.compile(r"\d")
@@ -129,6 +136,12 @@ _KIND_SCORES = {
 }
 SHORT_NAME = 3  # compact length up to which a name counts as an ordinary word (Eu, Ry, Ifs…)
 LONG_NAME = 10  # compact length from which two typos are forgiven
+# Written by ear: a typed key this long and a sound key this long at least; the spelling may
+# still differ by this many edits at most ("Yvto"/"Yvetot" 2, "Doville"/"Deauville" 2).
+SOUND_MIN_KEY = 4
+SOUND_MIN_SOUND = 3
+SOUND_MAX_EDITS = 3
+SKELETON_MIN = 8  # compact length of a name's skeleton (its words without "sur", "de"…)
 
 
 @dataclass(frozen=True)
@@ -209,6 +222,9 @@ class CommuneResolver:
                     f.name, _Entry(f.parent_insee, "former_commune", f.name, len(tokenize(f.name)))
                 )
         self._add_aliases()
+        self._add_skeletons(former_communes)
+        self._add_sounds()
+        self._add_former_ties()
         for key in self.exact:
             self.by_start[(key[0], len(key))].append(key)
         self.max_key_length = max((len(k) for k in self.exact), default=0) + 2
@@ -257,6 +273,61 @@ class CommuneResolver:
             for e in entries:
                 self._index(head, e, fuzzy=precise)
 
+    def _add_skeletons(self, former_communes: Iterable[FormerCommune]) -> None:
+        """Names without their small words, for those who leave one out ("Pont Évêque")."""
+        self.skeletons: dict[str, list[_Entry]] = defaultdict(list)
+        names = [(c.insee, c.name, "name") for c in self.communes.values()]
+        names += [
+            (f.parent_insee, f.name, "former_commune")
+            for f in former_communes
+            if f.parent_insee in self.communes
+        ]
+        for insee, name, kind in names:
+            words = [t.text for t in tokenize(name)]
+            core = [w for w in words if w not in _CONNECTORS]
+            skeleton = "".join(core)
+            if len(core) < 2 or len(core) == len(words) or len(skeleton) < SKELETON_MIN:
+                continue
+            if skeleton in self.exact:
+                continue  # never hide a real name or head
+            entry = _Entry(insee, kind, name, len(words))
+            if entry not in self.skeletons[skeleton]:
+                self.skeletons[skeleton].append(entry)
+
+    def _add_sounds(self) -> None:
+        """Sound key → index keys, for names written by ear; vague heads are left out."""
+        self.sounds: dict[str, list[str]] = defaultdict(list)
+        for key, entries in self.exact.items():
+            if len(key) < SOUND_MIN_KEY or key in self.vague:
+                continue
+            spellings = {key}
+            # "ç" is lost when folding; the written name still says how it sounds (Alençon).
+            spellings.update(e.label for e in entries if e.kind != "head" and "ç" in e.label)
+            for sound in {sound_key(s) for s in spellings}:
+                if len(sound) >= SOUND_MIN_SOUND:
+                    self.sounds[sound].append(key)
+
+    def _add_former_ties(self) -> None:
+        """A former commune named like current communes, or like their first words, ties with them.
+
+        "Anctoville" is a former commune (now in Aurseulles) and the start of
+        Anctoville-sur-Boscq: the person may mean either, so both are offered.
+        """
+        self.former_ties: dict[str, float] = {}
+        for key, entries in self.exact.items():
+            formers = {e.insee for e in entries if e.kind == "former_commune"}
+            if not formers:
+                continue
+            others = [
+                _KIND_SCORES[e.kind]
+                for e in entries
+                if e.kind != "former_commune"
+                and e.insee not in formers
+                and not (e.kind == "head" and key in self.vague)
+            ]
+            if others:
+                self.former_ties[key] = max(others)
+
     def _add(self, name: str, entry: _Entry) -> None:
         self._index(compact(name), entry)
 
@@ -300,6 +371,17 @@ class CommuneResolver:
                 found.append((cand, int(d)))
         return found
 
+    def _sound_keys(self, key: str) -> list[str]:
+        """Index keys that sound like ``key`` and are spelt not too differently."""
+        if len(key) < SOUND_MIN_KEY or key in self.outside or key in self.near:
+            return []
+        candidates = self.sounds.get(sound_key(key), ())
+        return [
+            cand
+            for cand in candidates
+            if OSA.distance(key, cand, score_cutoff=SOUND_MAX_EDITS) <= SOUND_MAX_EDITS
+        ]
+
     def _ordinary(self, key: str) -> bool:
         return key in self.common or len(key) <= SHORT_NAME
 
@@ -309,25 +391,51 @@ class CommuneResolver:
         found = self._cache.get(cache_key)
         if found is None:
             ok = ordinary_ok or not self._ordinary(key)
-            found = tuple(self._candidates([(key, 0)], ntokens)) if ok else ()
+            found = tuple(self._candidates([(key, 0, "")], ntokens)) if ok else ()
             self._cache[cache_key] = found
         return found
 
     def _fuzzy_matches(self, key: str, ntokens: int, ordinary_ok: bool) -> list[CommuneMatch]:
-        hits = [(k, d) for k, d in self._fuzzy_keys(key) if ordinary_ok or not self._ordinary(k)]
+        hits = [
+            (k, d, f"~{d}")
+            for k, d in self._fuzzy_keys(key)
+            if ordinary_ok or not self._ordinary(k)
+        ]
         return self._candidates(hits, ntokens)
 
-    def _candidates(self, hits: list[tuple[str, int]], ntokens: int) -> list[CommuneMatch]:
+    def _sound_matches(self, key: str, ntokens: int, ordinary_ok: bool) -> list[CommuneMatch]:
+        hits = [
+            (k, 1, "~sound") for k in self._sound_keys(key) if ordinary_ok or not self._ordinary(k)
+        ]
+        return self._candidates(hits, ntokens)
+
+    def _skeleton_matches(self, words: list[str]) -> list[CommuneMatch]:
+        """Communes whose name, small words left out, is ``words`` with theirs left out."""
+        skeleton = "".join(w for w in words if w not in _CONNECTORS)
+        if skeleton not in self.skeletons:
+            return []
+        return self._candidates([(skeleton, 1, "~word")], 1, self.skeletons)
+
+    def _candidates(
+        self,
+        hits: list[tuple[str, int, str]],
+        ntokens: int,
+        table: dict[str, list[_Entry]] | None = None,
+    ) -> list[CommuneMatch]:
+        """Scored communes for index keys ``hits``: (key, edits to forgive, how it was found)."""
+        table = self.exact if table is None else table
         best: dict[str, CommuneMatch] = {}
-        for k, dist in hits:
-            for e in self.exact[k]:
+        for k, edits, mark in hits:
+            for e in table[k]:
                 if ntokens > e.tokens:
                     continue  # "de ville" must not become "Déville": never split a name's word
                 vague = e.kind == "head" and k in self.vague
                 base = SCORE_VAGUE_HEAD if vague else _KIND_SCORES[e.kind]
-                score = round(base - TYPO_PENALTY * dist, 4)
+                if e.kind == "former_commune" and table is self.exact:
+                    base = self.former_ties.get(k, base)
+                score = round(base - TYPO_PENALTY * edits, 4)
                 how = "name" if e.kind == "name" else f"{e.kind}:{e.label}"
-                how = f"{how}~{dist}" if dist else how
+                how = f"{how}{mark}"
                 c = self.communes[e.insee]
                 if c.insee not in best or best[c.insee].score < score:
                     best[c.insee] = CommuneMatch(
@@ -393,19 +501,38 @@ class CommuneResolver:
                 continue
             if tokens[i].text in _NOT_EDGE and tokens[i].text not in _ARTICLES:
                 continue
+            by_ear: list[tuple[int, str, bool]] = []  # windows to try by sound, longest first
             for n in range(limit, longest_exact, -1):
                 if not (strong or weak or capital or filler_after[i + n]):
                     continue
                 if tokens[i + n - 1].text in _NOT_EDGE:
                     continue  # a name never ends on "de", "et", "je"…
                 key = "".join(t.text for t in tokens[i : i + n])
-                if not 5 <= len(key) <= self.max_key_length or key in self.exact or key.isdigit():
+                size = len(key)
+                if not SOUND_MIN_KEY <= size <= self.max_key_length or key in self.exact:
+                    continue
+                if key.isdigit():
                     continue
                 only = i == 0 and n == n_tok
-                matches = self._fuzzy_matches(key, n, ordinary_ok or only)
+                ok = ordinary_ok or only
+                matches = []
+                if n > 1 and size >= SKELETON_MIN:
+                    matches = self._skeleton_matches([t.text for t in tokens[i : i + n]])
+                if not matches and size >= 5:
+                    matches = self._fuzzy_matches(key, n, ok)
                 if matches:
                     spans.append(_Span(i, i + n, tuple(matches), len(key) * matches[0].score))
                     break
+                # By ear only where a place is expected, or as the whole message, and only
+                # where no name starts here at all: a sound key is looser than a spelling.
+                if not longest_exact and (strong or (filler_before[i] and filler_after[i + n])):
+                    by_ear.append((n, key, ok))
+            else:
+                for n, key, ok in by_ear:
+                    matches = self._sound_matches(key, n, ok)
+                    if matches:
+                        spans.append(_Span(i, i + n, tuple(matches), len(key) * matches[0].score))
+                        break
         chosen: list[_Span] = []
         taken: set[int] = set()
         for span in sorted(spans, key=lambda s: (-s.weight, s.start)):

@@ -51,24 +51,14 @@ def make_postgres_database() -> Iterator:
     admin.close()
 
 
-@pytest.fixture(scope="session")
-def live_stack(tmp_path_factory):
-    """The real Rasa + action server + gateway, as `make run` starts them, on free ports.
-
-    Uses the model `make train` built and the knowledge base `make kb` loaded; conversations go
-    to a throw-away SQLite tracker store. Skipped only when no model was trained (outside make).
-    """
+def stack_settings(var: Path):
+    """Settings for a stack on free ports, writing conversations to SQLite files in ``var``."""
     from dataclasses import replace
 
     from bot.settings import load_settings
-    from bot.stack import Stack, free_port
-    from bot.training import model_path
+    from bot.stack import free_port
 
-    model = model_path()
-    if not model.exists():
-        pytest.skip("no trained model: run `make train` (make test does)")
-    var = tmp_path_factory.mktemp("stack")
-    settings = replace(
+    return replace(
         load_settings(),
         rasa_port=free_port(),
         action_port=free_port(),
@@ -76,6 +66,23 @@ def live_stack(tmp_path_factory):
         tracker_db_url=f"sqlite:///{var / 'tracker.sqlite3'}",
         app_db_url=f"sqlite:///{var / 'app.sqlite3'}",
     )
+
+
+@pytest.fixture(scope="session")
+def live_stack(tmp_path_factory):
+    """The real Rasa + action server + gateway, as `make run` starts them, on free ports.
+
+    Uses the model `make train` built and the knowledge base `make kb` loaded; conversations go
+    to a throw-away SQLite tracker store. Skipped only when no model was trained (outside make).
+    """
+    from bot.stack import Stack
+    from bot.training import model_path
+
+    model = model_path()
+    if not model.exists():
+        pytest.skip("no trained model: run `make train` (make test does)")
+    var = tmp_path_factory.mktemp("stack")
+    settings = stack_settings(var)
     web_available = (Path(__file__).parent.parent / "bot" / "web" / "__main__.py").exists()
     stack = Stack(settings=settings, model=model, log_dir=var / "logs", with_web=web_available)
     stack.start()

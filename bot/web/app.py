@@ -32,12 +32,14 @@ from bot.web.keys import (
     PARTNERS_KEY,
     PROXIES_KEY,
     RASA_KEY,
+    SAFETY_KEY,
     SETTINGS_KEY,
 )
 from bot.web.limits import MemoryRateLimits, RedisRateLimits
 from bot.web.proxies import parse_networks
 from bot.web.rasa_client import RasaClient
 from bot.web.routes import setup_routes
+from bot.web.safety import SafetyNet
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +131,8 @@ def _knowledge_base(given: Any):
                 knowledge = opened = await asyncio.to_thread(KnowledgeBase.from_url, url)
             except Exception:
                 log.exception("the knowledge base could not be opened")
-        app[PARTNERS_KEY] = PartnerDirectory(knowledge)
+        held = app[SAFETY_KEY].answers.contacts if app[SAFETY_KEY].answers else {}
+        app[PARTNERS_KEY] = PartnerDirectory(knowledge, held=held)
         yield
         if opened is not None and callable(getattr(opened, "close", None)):
             await asyncio.to_thread(opened.close)
@@ -159,6 +162,8 @@ def create_app(settings: Settings | None = None, *, knowledge: Any = None) -> we
     headers.install(app)
     app[SETTINGS_KEY] = settings
     app[PROXIES_KEY] = parse_networks(settings.trusted_proxies)
+    # Held from the start: distress is answered even when Rasa and the databases are down.
+    app[SAFETY_KEY] = SafetyNet.load()
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot.web", "templates"), autoescape=True)
     app.cleanup_ctx.extend([_http_client, _rate_limits, _knowledge_base(knowledge), _app_database])
     setup_routes(app)

@@ -29,9 +29,13 @@ class KnowledgeUnavailable(RuntimeError):
 class PartnerDirectory:
     """Partner lookups and the fallback contact, over a ``knowledge.api.KnowledgeBase``."""
 
-    def __init__(self, knowledge: Any, ttl: float = 60.0) -> None:
+    def __init__(
+        self, knowledge: Any, ttl: float = 60.0, held: dict[str, Any] | None = None
+    ) -> None:
         self.knowledge = knowledge
         self.ttl = ttl
+        # contacts.yml entries read at start-up: the apology keeps its line when the base is down.
+        self.held = held or {}
         self._cache: dict[str, tuple[float, asyncio.Future[Any]]] = {}
 
     async def partner(self, partner_id: Any) -> Any | None:
@@ -70,6 +74,7 @@ class PartnerDirectory:
                 entry = await _call(self.knowledge.contact, FALLBACK_CONTACT_ID)
             except Exception:  # the knowledge base may be down too; the apology still goes out
                 entry = None
+        entry = entry or self.held.get(FALLBACK_CONTACT_ID)
         if entry is None:
             return f"{apology} Réessaie dans quelques minutes."
         label = getattr(entry, "label", None) or "la ligne Parcours Métiers"

@@ -23,11 +23,19 @@ class RasaClient:
         self.session = session
         self.base_url = base_url.rstrip("/")
 
-    async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[Any]:
-        """Rasa's list of bot messages for ``message``; raises :class:`RasaUnavailable`."""
+    async def send(
+        self, sender: str, message: str, metadata: dict[str, Any], timeout: float | None = None
+    ) -> list[Any]:
+        """Rasa's list of bot messages for ``message``; raises :class:`RasaUnavailable`.
+
+        ``timeout`` (seconds) replaces the session's limit for this message.
+        """
         body = {"sender": sender, "message": message, "metadata": metadata}
+        options = {"timeout": aiohttp.ClientTimeout(total=timeout)} if timeout else {}
         try:
-            async with self.session.post(self.base_url + WEBHOOK_PATH, json=body) as response:
+            async with self.session.post(
+                self.base_url + WEBHOOK_PATH, json=body, **options
+            ) as response:
                 if response.status != 200:
                     raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
                 answer = await response.json(content_type=None)

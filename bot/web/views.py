@@ -33,6 +33,7 @@ from bot.web.keys import (
     PARTNERS_KEY,
     PROXIES_KEY,
     RASA_KEY,
+    SAFETY_KEY,
     SETTINGS_KEY,
 )
 from bot.web.limits import retry_after_header
@@ -100,19 +101,29 @@ async def chat(request: web.Request) -> web.Response:
         # The widget shows its own welcome before the first exchange (bot/web/welcome.yml).
         "welcome_shown": True,
     }
+    safety = request.app[SAFETY_KEY]
+    # Distress (and « parler à quelqu'un ») never waits long, and never goes unanswered.
+    urgent = safety.urgent(message.text, message.payload)
+    deadline = request.app[SETTINGS_KEY].distress_deadline if urgent else None
     try:
         with timing.waiting_for_rasa(request):
-            raw = await request.app[RASA_KEY].send(message.session_id, masked.text, metadata)
+            raw = await request.app[RASA_KEY].send(
+                message.session_id, masked.text, metadata, timeout=deadline
+            )
     except RasaUnavailable as exc:
         log.warning("Rasa unavailable: %s", exc)
+        raw = []
+    messages = safety.completed(urgent, widget_messages(raw))
+    if not messages:
+        # Rasa down, late, or silent (a failed action answers nothing): an apology, never silence.
+        log.warning("no answer from Rasa for conversation %s", message.session_id)
         text = await request.app[PARTNERS_KEY].fallback_text()
         raise ApiError(
             503,
             "rasa_unavailable",
             text,
             extra={"messages": [{"text": text, "parts": text_parts(text)}]},
-        ) from exc
-    messages = widget_messages(raw)
+        )
     stamp = int(time.time() * 1000)
     for index, bot_message in enumerate(messages):
         bot_message["id"] = f"{message.session_id}-{stamp}-{index}"

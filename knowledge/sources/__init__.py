@@ -54,6 +54,7 @@ def read_knowledge(
     entries.read_events(reader)
     entries.read_recurring_events(reader)
     entries.read_contacts(reader)
+    entries.read_safety_answers(reader)
     entries.read_rules(reader)
     entries.read_partners(reader)
     references.check_references(reader)

@@ -16,11 +16,12 @@ from knowledge.models import (
     Publics,
     RecurringEvent,
     RoutingRule,
+    SafetyAnswer,
     Scheme,
 )
 from knowledge.sources import fields as f
 from knowledge.sources.files import Collector
-from knowledge.sources.vocabulary import NEEDS
+from knowledge.sources.vocabulary import NEEDS, SAFETY_ANSWER_IDS
 
 
 def read_operators(reader: Collector) -> None:
@@ -257,6 +258,28 @@ def read_contacts(reader: Collector) -> None:
                 **reader.freshness(file, cid, raw),
             )
         )
+
+
+def read_safety_answers(reader: Collector) -> None:
+    """contacts.yml ``answers:``: what is said with those lines when nothing may be waited for."""
+    for file, aid, raw, t in reader.entries("contacts.yml", "answers"):
+        parent = raw.get("parent") or {}
+        if not isinstance(parent, dict):
+            reader.problem(file, aid, "parent", "un bloc text/closing est attendu")
+            parent = {}
+        p = reader.taker(file, aid, parent)
+        reader.data.safety_answers.append(
+            SafetyAnswer(
+                id=aid,
+                text=t("text", f.text, required=True) or "",
+                contacts=t("contacts", f.list_of(f.ident), required=True, default=()),
+                closing=t("closing", f.text),
+                parent_text=p("text", f.text),
+                parent_closing=p("closing", f.text),
+            )
+        )
+    for aid in sorted(set(SAFETY_ANSWER_IDS) - {a.id for a in reader.data.safety_answers}):
+        reader.problem("contacts.yml", aid, "answers", "réponse de sécurité manquante")
 
 
 def read_partners(reader: Collector) -> None:

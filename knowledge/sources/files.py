@@ -25,6 +25,7 @@ from knowledge.models import (
     Partner,
     RecurringEvent,
     RoutingRule,
+    SafetyAnswer,
     Scheme,
 )
 from knowledge.sources import fields as f
@@ -63,6 +64,7 @@ class KnowledgeData:
     recurring_events: list[RecurringEvent] = field(default_factory=list)
     rules: list[RoutingRule] = field(default_factory=list)
     contacts: list[ContactEntry] = field(default_factory=list)
+    safety_answers: list[SafetyAnswer] = field(default_factory=list)
     partners: list[Partner] = field(default_factory=list)
     common_words: list[str] = field(default_factory=list)
     outside_places: list[str] = field(default_factory=list)

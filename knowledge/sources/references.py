@@ -10,6 +10,17 @@ from knowledge.sources.tables import UNML_SOURCE
 from knowledge.sources.vocabulary import SCHEME_IDS
 
 
+def check_safety_answer_refs(reader: Collector) -> None:
+    """Every contact a safety answer names exists in contacts.yml."""
+    known = {c.id for c in reader.data.contacts}
+    for answer in reader.data.safety_answers:
+        for contact in answer.contacts:
+            if contact not in known:
+                reader.problem(
+                    "contacts.yml", answer.id, "contacts", f"contact inconnu : {contact}"
+                )
+
+
 def check_references(reader: Collector) -> None:
     """Every commune, EPCI, département, scheme and contact an entry names exists."""
     d = reader.data
@@ -55,6 +66,7 @@ def check_references(reader: Collector) -> None:
             ref("jobs.yml", j.id, "related_schemes", sid, schemes, "dispositif")
     for e in d.events:
         ref("events.yml", e.id, "commune", e.commune, communes, "commune")
+    check_safety_answer_refs(reader)
     for p in d.partners:
         ref("partners.yml", p.id, "commune", p.commune, communes, "commune")
         ref("partners.yml", p.id, "default_commune", p.default_commune, communes, "commune")

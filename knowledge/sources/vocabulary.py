@@ -36,6 +36,8 @@ OPERATOR_TYPES = (
     "cep",
 )
 # The NLU's `scheme` entity values (knowledge/README.md): each must keep an entry.
+# The safety answers code names (knowledge/safety.py): each must be in contacts.yml.
+SAFETY_ANSWER_IDS = ("distress", "request_human")
 SCHEME_IDS = (
     "atouts_normandie", "atouts_normandie_bafa", "avenir", "qualif_collectif", "programme_savoirs",
     "une_formation_un_emploi", "vae_region", "permis_region", "pass_monde",

@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge_access import use_knowledge_base
 from bot.settings import PROJECT_ROOT
+from bot.training import sync_safety_domain
 from knowledge.api import KnowledgeBase
 
 
@@ -34,6 +35,7 @@ def kb(knowledge_db_url: str) -> Iterator[KnowledgeBase]:
 @pytest.fixture(scope="session")
 def domain() -> dict[str, Any]:
     """The merged domain of ``domain/``, as the action server receives it."""
+    sync_safety_domain()  # its safety responses are written from contacts.yml
     return Domain.load(str(Path(PROJECT_ROOT) / "domain")).as_dict()
 
 

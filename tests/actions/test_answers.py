@@ -10,11 +10,12 @@ from action_helpers import all_text, make_tracker, shown
 from rasa_sdk.events import SlotSet
 
 from actions.addresses import display_address
-from actions.contacts import ActionFindContacts, ActionRequestHuman
+from actions.contacts import ActionFindContacts
 from actions.events import ActionEvents
 from actions.jobs import ActionJobInfo
 from actions.network import ActionAgencyContact, ActionNetwork
-from actions.safety import ActionBoussoleFallback, ActionDistress
+from actions.render import parcours_metiers_text
+from actions.safety import ActionBoussoleFallback
 from actions.schemes import (
     ActionCheckEligibility,
     ActionFunding,
@@ -86,30 +87,24 @@ async def test_a_stopped_search_says_nothing_more(kb, domain, dispatcher):
     assert events == [SlotSet("search_stopped", None)]
 
 
-async def test_request_human_gives_the_free_line_and_the_local_search(kb, domain, dispatcher):
-    await ActionRequestHuman().run(dispatcher, make_tracker(intent="request_human"), domain)
-    (message,) = shown(dispatcher, domain)
-    assert "0 800 05 00 00" in message.text
-    assert [b["payload"] for b in message.buttons] == ["/find_local_contact"]
+def test_request_human_gives_the_free_line_and_the_local_search(kb, domain):
+    # A domain response (from contacts.yml), not an action: it never waits for the actions.
+    parent, young = domain["responses"]["utter_human_contact"]
+    assert parent["condition"] == [{"type": "slot", "name": "profile", "value": "parent"}]
+    assert parent["text"].startswith("Vous pouvez") and young["text"].startswith("Tu peux")
+    for variation in (parent, young):
+        assert kb.contact("parcours_metiers").phone in variation["text"]
+        assert [b["payload"] for b in variation["buttons"]] == ["/find_local_contact"]
 
 
 # --- safeguarding and fallback ---------------------------------------------------------------
 
 
-async def test_distress_gives_every_national_number(kb, domain, dispatcher):
-    await ActionDistress().run(dispatcher, make_tracker(intent="distress"), domain)
-    text = all_text(dispatcher, domain)
-    for contact_id in ("distress_3114", "distress_119", "distress_3018", "fil_sante_jeunes"):
-        assert kb.contact(contact_id).phone in text
-    assert "reprendre" not in text
-
-
-async def test_distress_in_a_form_offers_to_resume(kb, domain, dispatcher):
-    tracker = make_tracker(intent="distress", active_loop="contact_form")
-    await ActionDistress().run(dispatcher, tracker, domain)
-    assert shown(dispatcher, domain)[-1].text.startswith(
-        "Si tu le souhaites, on peut aussi reprendre"
-    )
+def test_distress_gives_every_national_number(kb, domain):
+    for variation in domain["responses"]["utter_distress"]:  # the parent's, then the young's
+        for contact_id in ("distress_3114", "distress_119", "distress_3018", "fil_sante_jeunes"):
+            assert kb.contact(contact_id).phone in variation["text"]
+        assert "{" not in variation["text"]  # nothing left for an action to fill in
 
 
 RANKING = [
@@ -134,6 +129,15 @@ async def test_first_fallback_offers_the_likely_topics(kb, domain, dispatcher):
         "Événements",
         "Qui contacter près de chez moi",
     ]
+
+
+async def test_distress_is_never_offered_as_a_topic_button(kb, domain, dispatcher):
+    ranking = [RANKING[0], {"name": "distress", "confidence": 0.5}, *RANKING[1:]]
+    tracker = make_tracker(text="j'ai 28 ans, la carte ?", intent="nlu_fallback", ranking=ranking)
+    await ActionBoussoleFallback().run(dispatcher, tracker, domain)
+    (message,) = shown(dispatcher, domain)
+    assert "Détresse" not in message.titles
+    assert "/distress" not in [b["payload"] for b in message.buttons]
 
 
 async def test_second_fallback_in_a_row_never_says_it_again(kb, domain, dispatcher):
@@ -349,19 +353,6 @@ def _every_event(kb):
     return kb.upcoming_events(on=dt.date.min, limit=10_000)
 
 
-async def test_events_near_the_commune(kb, domain, dispatcher):
-    events = _every_event(kb)
-    if not events:
-        pytest.skip("the data holds no dated event")
-    day = events[0].start  # the first event is still to come that day
-    tracker = make_tracker(slots={"commune": "76540"}, intent="ask_events")
-    await ActionEvents(today=lambda: day).run(dispatcher, tracker, domain)
-    text = all_text(dispatcher, domain)
-    expected = kb.upcoming_events("76540", on=day)
-    assert text.startswith("Les prochains événements près de Rouen :")
-    assert expected[0].title in text
-
-
 async def test_no_event_left_gives_the_agenda(kb, domain, dispatcher):
     events = _every_event(kb)
     day = max((e.end or e.start for e in events), default=dt.date(2000, 1, 1)) + dt.timedelta(1)
@@ -405,8 +396,7 @@ async def test_a_knowledge_base_error_gets_an_apology_not_silence(
     kb, domain, dispatcher, caplog, monkeypatch
 ):
     # Read the line once while the base works, as the running server would have.
-    await ActionRequestHuman().run(dispatcher, make_tracker(), domain)
-    dispatcher.messages.clear()
+    parcours_metiers_text()
     monkeypatch.setattr("actions.knowledge_access._kb", Broken())
     tracker = make_tracker(
         slots={"topic": "formation", "commune": "27375", "age": 19},

@@ -650,3 +650,34 @@ def test_every_parent_variation_says_vous(domain):
                 # the young person's variation is still there, without a condition
                 assert any(not v.get("condition") for v in variations), name
     assert parent_variations >= 20
+
+
+async def test_communes_offered_as_buttons_are_a_new_question(kb, domain, dispatcher):
+    # Asked twice already, then a name shared by several communes: the buttons are shown, the
+    # search goes on.
+    values = await validate(
+        dispatcher,
+        domain,
+        slots={"topic": "formation", "requested_slot": "commune"},
+        candidates={"commune": "Cuverville"},
+        text="Cuverville",
+        events=asked_twice("commune"),
+    )
+    assert values["requested_slot"] == "commune"
+    assert "search_stopped" not in values
+    (message,) = shown(dispatcher, domain)
+    assert message.titles[-1] == "Une autre commune"
+
+
+async def test_a_commune_asked_twice_without_answer_ends_with_the_free_line(kb, domain, dispatcher):
+    values = await validate(
+        dispatcher,
+        domain,
+        slots={"topic": "formation", "requested_slot": "commune"},
+        text="c'est quoi le CEJ ?",
+        intent="ask_scheme_info",
+        events=asked_twice("commune"),
+    )
+    assert values["search_stopped"] is True
+    assert values["requested_slot"] is None
+    assert "Sans ta commune" in all_text(dispatcher, domain)

@@ -6,9 +6,10 @@ import socket
 from dataclasses import replace
 
 import pytest
+import yaml
 
-from bot.settings import load_settings
-from bot.stack import Stack, free_port
+from bot.settings import PROJECT_ROOT, load_settings
+from bot.stack import Stack, free_port, write_endpoints
 
 
 def test_a_taken_port_is_refused_before_anything_starts(tmp_path):
@@ -33,3 +34,12 @@ def test_a_taken_port_is_refused_before_anything_starts(tmp_path):
         listener.close()
     assert stack.services == []
     assert not (tmp_path / "logs").exists()  # no service was started
+
+
+def test_the_endpoints_file_bounds_the_wait_for_the_action_server(tmp_path):
+    settings = replace(load_settings({}), action_port=free_port(), action_timeout=2)
+    endpoints = yaml.safe_load(write_endpoints(settings, tmp_path / "endpoints.yml").read_text())
+    assert endpoints["action_endpoint"] == {"url": settings.action_url, "timeout": 2}
+    # The project's own endpoints.yml (plain `rasa shell`) says the same as the default setting.
+    default = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())["action_endpoint"]
+    assert default["timeout"] == load_settings({}).action_timeout

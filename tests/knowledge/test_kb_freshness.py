@@ -10,7 +10,7 @@ import pytest
 
 from bot.cli import main
 from knowledge.freshness import due_entries, loaded_entries
-from knowledge.sources import DATA_DIR, read_knowledge
+from knowledge.sources import DATA_DIR, SITUATIONS, read_knowledge
 from knowledge.sources.named_ids import CODE_ROOT, ids_in_actions, ids_in_yaml
 
 
@@ -30,9 +30,8 @@ def test_every_id_the_project_names_exists(knowledge_data):
         "scheme": {s.id for s in data.schemes},
         "operator": {o.id for o in data.operators},
         "partner": {p.id for p in data.partners},
-        "situation": {"lyceen", "etudiant", "demandeur_emploi", "salarie", "sans_activite",
-                      "decrocheur", "apprenti", "parent", "referent", "handicap"},
-    }  # fmt: skip
+        "situation": set(SITUATIONS),
+    }
     named = list(ids_in_actions(CODE_ROOT / "actions")) + list(ids_in_yaml(CODE_ROOT))
     kinds = {kind for _file, _line, kind, _id in named}
     # The scan does see the actions' contact lines and schemes and the domain's situations.
@@ -226,3 +225,10 @@ def test_stale_command_refuses_a_bad_day(capsys):
     with pytest.raises(SystemExit):
         main(["kb", "stale", "--today", "31/12/2026"])
     assert "date invalide" in capsys.readouterr().err
+
+
+def test_every_kind_has_a_french_label(knowledge_data):
+    from knowledge.freshness import KIND_LABELS
+
+    data, _ = knowledge_data
+    assert {kind for kind, _e in data.reviewable()} <= set(KIND_LABELS)

@@ -99,6 +99,21 @@ def test_every_commune_name_exactly_resolves_to_itself(resolver, communes):
         ("port en bessin", "14515"),
         ("jsuis a bagnoles", "61483"),
         ("sotteville s/ mer", "76683"),
+        # written by ear (sound key) or with a typo
+        ("Bernai", "27056"),
+        ("Yvto", "76758"),
+        ("je vis a yvto", "76758"),
+        ("Houlgatte", "14338"),
+        ("Pontaudemère", "27467"),
+        ("je suis à Fécan", "76259"),
+        ("j'habite a alanson", "61001"),
+        ("Vimoutié", "61508"),
+        ("jhabite grandville", "50218"),
+        ("donfront", "61145"),
+        # a small word of the name left out
+        ("j'habite pont eveque", "14514"),
+        ("saint pierre dives", "14654"),
+        ("jhabite st etienne rouvray", "76575"),
     ],
 )
 def test_sentences_resolve_to_the_commune_meant(resolver, text, insee):
@@ -134,6 +149,25 @@ def test_sentences_resolve_to_the_commune_meant(resolver, text, insee):
         "je vais voir la falaise",
         "vous serez là demain ?",
         "on peut avoir le totem dans notre médiathèque ?",
+        # a place is expected after these words, but none is named (the sound key must not
+        # invent one)
+        "kan tu veux",
+        "je suis au lycée en terminale",
+        "je vais à la fac",
+        "je suis sur parcoursup",
+        "je bosse au mcdo",
+        "je suis à la maison",
+        "j'habite chez mes parents",
+        "je suis à la rue",
+        "je suis vers la fin de mon contrat",
+        "je suis à fond dans mes révisions",
+        "je suis en cap cuisine",
+        "je travaille au centre social",
+        "je suis animatrice au centre de loisirs",
+        "j'habite près de la mer",
+        "je suis en alternance chez Renault",
+        "je suis à l'arrêt",
+        "j'habite à Berné",  # "berné" is a French word: never read as Bernay
     ],
 )
 def test_nothing_is_found_when_no_normandy_commune_is_meant(resolver, text):
@@ -157,6 +191,27 @@ def test_shared_postcode_gives_all_its_communes(resolver):
     assert len(found) == 32
     assert found[0].name == "Bayeux"  # the most populated first
     assert all(m.matched == "postcode:14400" for m in found)
+
+
+def test_spelling_by_ear_says_how_it_matched(resolver):
+    [match] = resolver.resolve("je suis à Fécan")
+    assert (match.name, match.matched) == ("Fécamp", "name~sound")
+    assert match.score == pytest.approx(0.92)
+    [match] = resolver.resolve("j'habite pont eveque")
+    assert match.matched == "name~word"
+
+
+def test_a_former_commune_named_like_the_start_of_others_ties_with_them(resolver):
+    """« Anctoville »: the former commune (now Aurseulles) and Anctoville-sur-Boscq."""
+    found = top(resolver, "Anctoville")
+    assert {m.insee for m in found} == {"14581", "50008"}
+    matched = {m.insee: m.matched for m in found}
+    assert matched["14581"] == "former_commune:Anctoville"  # offered under its current commune
+    assert {m.insee for m in top(resolver, "Beaumesnil")} == {"14054", "27049"}
+
+
+def test_a_former_commune_named_alone_still_wins(resolver):
+    assert [m.insee for m in top(resolver, "Tourlaville")] == ["50129"]
 
 
 def test_former_commune_says_how_it_matched(resolver):

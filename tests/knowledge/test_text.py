@@ -7,7 +7,7 @@ import pytest
 from bot.console.indexer import group_key, normalize
 from bot.evaluation import sentence_key
 from knowledge.resolver import tokenize
-from knowledge.text import fold
+from knowledge.text import fold, sound_key
 
 
 @pytest.mark.parametrize(
@@ -68,3 +68,44 @@ def test_console_and_evaluation_keys_agree(a: str, b: str) -> None:
 
 def test_console_search_form_keeps_punctuation() -> None:
     assert normalize("Qui  m’aide, à Caen ?") == "qui m'aide, a caen ?"
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("Bernai", "Bernay"),
+        ("Yvto", "Yvetot"),
+        ("Houlgatte", "Houlgate"),
+        ("Pontaudemère", "Pont-Audemer"),
+        ("Fécan", "Fécamp"),
+        ("Doville", "Deauville"),
+        ("Grandville", "Granville"),
+        ("Faleze", "Falaise"),
+        ("Alanson", "Alençon"),
+        ("Vimoutié", "Vimoutiers"),
+        ("Louvié", "Louviers"),
+        ("Donfron", "Domfront"),
+        ("Saint Lau", "Saint-Lô"),
+        ("Lisieu", "Lisieux"),
+        ("Gizor", "Gisors"),
+        ("Onfleur", "Honfleur"),
+        ("Cabour", "Cabourg"),
+        ("Coutanse", "Coutances"),
+        ("Sote ville lès Rouen", "Sotteville-lès-Rouen"),
+    ],
+)
+def test_names_written_by_ear_sound_alike(typed: str, name: str) -> None:
+    assert sound_key(typed) == sound_key(name)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("Caen", "Cherbourg"), ("Bernay", "Berville"), ("Vire", "Vimoutiers"), ("Rouen", "Rennes")],
+)
+def test_different_names_sound_different(a: str, b: str) -> None:
+    assert sound_key(a) != sound_key(b)
+
+
+def test_sound_key_ignores_what_is_not_a_letter() -> None:
+    assert sound_key("Pont-l'Évêque") == sound_key("pont l eveque") == sound_key("PONTLEVEQUE")
+    assert sound_key("") == sound_key("!!") == ""

@@ -1,13 +1,24 @@
-"""bot.rasa_runtime: Rasa with Boussole's one fix accepts and rejects exactly like Rasa."""
+"""bot.rasa_runtime: Rasa with Boussole's two fixes accepts and rejects exactly like Rasa, and
+bounds each action call by the endpoint's timeout."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
+import time
 
 import jsonschema
 import pytest
+from aiohttp import web
 from rasa.core.actions.action import RemoteAction
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import RasaException
+from rasa.utils.endpoints import EndpointConfig
 
 from bot import rasa_runtime
 from bot.settings import PROJECT_ROOT
@@ -76,3 +87,57 @@ def test_rasa_run_gets_the_api_token_from_the_environment():
     assert rasa_runtime.with_auth_token(["train"], environ) == ["train"]
     given = [*run, "--auth-token", "other"]
     assert rasa_runtime.with_auth_token(given, environ) == given
+
+
+async def _silent_action_server(aiohttp_server):
+    """An action server that accepts the call and never answers (as a frozen one)."""
+
+    async def webhook(_request):
+        await asyncio.sleep(3600)
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    return await aiohttp_server(app)
+
+
+async def test_the_action_endpoint_timeout_bounds_each_call(aiohttp_server):
+    server = await _silent_action_server(aiohttp_server)
+    endpoint = EndpointConfig(url=str(server.make_url("/webhook")), timeout=0.5)
+    action = RemoteAction("action_find_contacts", endpoint)
+    tracker = DialogueStateTracker("conv", [])
+    domain = Domain.load(str(PROJECT_ROOT / "domain"))
+    started = time.perf_counter()
+    with pytest.raises(RasaException, match=r"within 0\.5 s"):
+        await action.run(CollectingOutputChannel(), None, tracker, domain)
+    assert time.perf_counter() - started < 30  # Rasa alone would wait 5 minutes
+
+
+async def test_without_a_timeout_key_the_call_is_rasas_own(aiohttp_server):
+    async def webhook(_request):
+        return web.json_response({"events": [], "responses": [{"text": "Salut"}]})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    server = await aiohttp_server(app)
+    action = RemoteAction("action_x", EndpointConfig(url=str(server.make_url("/webhook"))))
+    domain = Domain.load(str(PROJECT_ROOT / "domain"))
+    events = await action.run(
+        CollectingOutputChannel(),
+        TemplatedNaturalLanguageGenerator({}),
+        DialogueStateTracker("c", []),
+        domain,
+    )
+    assert events[0].text == "Salut"
+
+
+async def test_a_failed_session_start_falls_back_to_rasas_own(aiohttp_server):
+    server = await _silent_action_server(aiohttp_server)
+    endpoint = EndpointConfig(url=str(server.make_url("/webhook")), timeout=0.5)
+    action = RemoteAction("action_session_start", endpoint)
+    domain = Domain.load(str(PROJECT_ROOT / "domain"))
+    events = await action.run(
+        CollectingOutputChannel(), None, DialogueStateTracker("conv", []), domain
+    )
+    # Without these, no rule would match the conversation's first message.
+    assert isinstance(events[0], SessionStarted)
+    assert events[-1] == ActionExecuted("action_listen")

@@ -405,6 +405,6 @@ def test_totem_reset_clears_the_box_and_drops_a_late_answer(browser, slow_backen
     # The next visitor's own question is answered normally.
     box.fill("bonjour")
     page.get_by_role("button", name="Envoyer").tap()
-    expect(bot_bubbles(page).nth(1)).to_contain_text("Tu m'as écrit : bonjour")
+    expect(bot_bubbles(page).nth(1)).to_contain_text("Tu m'as écrit : bonjour", timeout=15_000)
     expect(page.locator(".bsl-log")).not_to_contain_text("Camille")
     context.close()
