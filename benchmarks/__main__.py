@@ -42,6 +42,10 @@ BENCHMARKS = {
         "time to the 3114 answer, action server frozen and killed, vs 30 s (issue 13)",
         _module("faults"),
     ),
+    "masking": (
+        "personal-data masking per message vs the e-mail/phone regexes it replaced (issue 13)",
+        _module("masking"),
+    ),
     "console": (
         "console pages over 100,000 tracker events, p95 ≤ 300 ms (issue 6)",
         _module("console"),

@@ -112,9 +112,18 @@ _EMAIL_RES = [
     ),
 ]
 
+# Something every e-mail pattern below needs.
+_EMAIL_HINT = re.compile(
+    r"@|arob|arrob|\bat\b|commercial|gmail|g\s?mail|hotmail|yahoo|outlook|orange|free|sfr"
+    r"|laposte|wanadoo|icloud|live|msn|bbox|neuf|proton",
+    _I,
+)
+
 # Digit runs with the separators people use between groups.
 _SEP = r"[ \t.\-/]?"
 _DIGIT_RUN = re.compile(rf"(?<![\w+])\+?\d(?:{_SEP}\d)+(?!\d)")
+# Where a phone number could be: eight digits or more, with what people put between them.
+_PHONE_CANDIDATE = re.compile(r"[+(]?\d(?:[\s.\-()]{0,3}\d){7,}")
 # Nine digits or more in one run are a phone, an account or an identifier, never an age,
 # a postcode, a price or a year: masked whatever they are, unless named as a SIRET or SIREN
 # (an employer's public registration number).
@@ -136,7 +145,6 @@ _NIR_RE = re.compile(
 # Identifiers given as such: « identifiant France Travail : 1234567A », « n° allocataire 1234567 ».
 _FT_ID = re.compile(r"(?<![\w])\d{7}[A-Z](?![\w])", _I)
 _ID_CONTEXT = re.compile(
-    r"(?P<ft>france\s+travail|p[ôo]le[\s\-]+emploi|\bft\b|\bpe\b)?[^.!?\n]{0,20}?"
     r"\b(?:identifiant|id|num[ée]ro|n°|no|num|matricule|allocataire|dossier|ine|caf)\b"
     r"(?:\s+(?:de|d'|du|demandeur|d'emploi|france\s+travail|p[ôo]le\s+emploi|caf|ine|allocataire"
     r"|dossier|inscription|[ée]tudiant|client|personnel))*"
@@ -145,7 +153,7 @@ _ID_CONTEXT = re.compile(
     r"[A-Z0-9][A-Z0-9\-]{4,14})(?![\w])",
     _I,
 )
-_FT_WORDS = re.compile(r"france\s+travail|p[ôo]le[\s\-]+emploi|\bft\b|demandeur", _I)
+_FT_WORDS = re.compile(r"france\s+travail|p[ôo]le[\s\-]+emploi|\bft\b|\bpe\b|demandeur", _I)
 
 # Dates: 12/03/2007, 12.03.07, 12 03 2007, 3 mars 2007, 1er mars 2007, mars 2007.
 _MONTHS = {
@@ -189,6 +197,7 @@ _STREET_RE = re.compile(
     rf"(?P<name>{_LINK}?{_NAME_TOKEN}(?:[\s\-]+{_LINK}?{_NAME_TOKEN}){{0,6}})",
     _I,
 )
+_STREET_HINT = re.compile(rf"\b(?:{_STREET_PLAIN}|{_STREET_AMBIGUOUS})\b", _I)
 _AMBIGUOUS_TYPE = re.compile(rf"^(?:{_STREET_AMBIGUOUS})$", _I)
 _HOME_CONTEXT = re.compile(
     r"\b(?:habite|habitons|habitez|vis|vit|domicili[ée]e?|adresse|demeure|log[ée]e?|loge|"
@@ -363,12 +372,17 @@ def _phones(text: str) -> list[_Finding]:
     # The matcher refuses digit groups joined by slashes (it takes them for dates):
     # it reads a copy with spaces instead, of the same length so the offsets still hold.
     shadow = re.sub(r"(?<=\d)/(?=\d)", " ", text)
-    found = [
-        _Finding(m.start, m.end, "phone")
-        for m in phonenumbers.PhoneNumberMatcher(
-            shadow, "FR", leniency=phonenumbers.Leniency.POSSIBLE
-        )
-    ]
+    found = []
+    # The matcher is slow on long texts: it reads only the stretches dense in digits.
+    for candidate in _PHONE_CANDIDATE.finditer(shadow):
+        offset = max(0, candidate.start() - 2)
+        window = shadow[offset : candidate.end() + 2]
+        found += [
+            _Finding(offset + m.start, offset + m.end, "phone")
+            for m in phonenumbers.PhoneNumberMatcher(
+                window, "FR", leniency=phonenumbers.Leniency.POSSIBLE
+            )
+        ]
     found += [_Finding(m.start(), m.end(), "phone") for m in PHONE_RE.finditer(text)]
     # A SIREN (9 digits) can pass for a phone number without its leading 0.
     return [f for f in found if not _COMPANY_NUMBER.search(_before(text, f.start, 60))]
@@ -377,7 +391,7 @@ def _phones(text: str) -> list[_Finding]:
 def _identifiers(text: str) -> list[_Finding]:
     found = [_Finding(m.start(), m.end(), "france_travail") for m in _FT_ID.finditer(text)]
     for m in _ID_CONTEXT.finditer(text):
-        words = m.group(0)[: m.start("value") - m.start()]
+        words = text[max(0, m.start() - 30) : m.start("value")]
         kind = "france_travail" if _FT_WORDS.search(words) else "identifier"
         found.append(_Finding(m.start("value"), m.end("value"), kind))
     return found
@@ -450,6 +464,8 @@ def _trim_street_name(text: str, start: int, end: int) -> int:
 
 def _addresses(text: str) -> list[_Finding]:
     found = []
+    if not _STREET_HINT.search(text):
+        return found
     for m in _STREET_RE.finditer(text):
         name_start = m.start("name")
         name_end = _trim_street_name(text, name_start, m.end("name"))
@@ -532,16 +548,18 @@ def mask_personal_data(text: str, today: date | None = None) -> Masked:
     """
     text = unicodedata.normalize("NFKC", text)
     today = today or date.today()
-    findings = (
-        _emails(text)
-        + _ibans(text)
-        + _numbers(text)
-        + _phones(text)
-        + _identifiers(text)
-        + _birthdates(text, today)
-        + _addresses(text)
-        + _names(text)
-    )
+    # Each detector runs only where it could find something: most messages hold few digits
+    # and no « @ », and the phone matcher and the e-mail patterns are the costly ones.
+    digits = sum(c.isdigit() for c in text)
+    findings = _addresses(text) + _names(text)
+    if digits:
+        findings += _birthdates(text, today)
+    if digits >= 5:
+        findings += _identifiers(text)
+    if digits >= 8:
+        findings += _ibans(text) + _numbers(text) + _phones(text)
+    if _EMAIL_HINT.search(text):
+        findings += _emails(text)
     findings = _merge(_outside_placeholders(text, findings))
     if not findings:
         return Masked(text)
