@@ -32,6 +32,7 @@ from datetime import date
 import phonenumbers
 
 from bot.settings import PROJECT_ROOT
+from knowledge.text import fold
 
 EMAIL_MASK = "[e-mail masqué]"
 PHONE_MASK = "[numéro masqué]"
@@ -282,22 +283,13 @@ class Masked:
         return bool(self.found)
 
 
-def _strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _key(text: str) -> str:
-    return " ".join(re.sub(r"[\s\-'’]+", " ", _strip_accents(text)).split())
-
-
 @functools.cache
 def _commune_names() -> frozenset[str]:
     """Normandy commune names (accents, case and hyphens ignored), so addresses keep them."""
     path = PROJECT_ROOT / "knowledge" / "data" / "territories" / "communes.csv"
     try:
         with path.open(encoding="utf-8", newline="") as handle:
-            names = {_key(row["nom"]) for row in csv.DictReader(handle)}
+            names = {fold(row["nom"], words_only=True) for row in csv.DictReader(handle)}
     except (OSError, KeyError, csv.Error):
         names = set()
     return frozenset(names | {"paris", "lyon", "marseille", "lille", "nantes", "rennes"})
@@ -445,7 +437,7 @@ def _trim_street_name(text: str, start: int, end: int) -> int:
         following = words[index + 1].group(0) if index + 1 < len(words) else ""
         if word.group(0).casefold() == "et" and following[:1].isupper():
             continue  # rue Pierre et Marie Curie
-        if index and _strip_accents(word.group(0)) in _STREET_STOP:
+        if index and fold(word.group(0)) in _STREET_STOP:
             cut = start + word.start()
             break
     kept = [w for w in words if start + w.end() <= cut]
@@ -456,7 +448,8 @@ def _trim_street_name(text: str, start: int, end: int) -> int:
             tail = kept[-size:]
             name = text[start + tail[0].start() : start + tail[-1].end()]
             before = kept[-size - 1].group(0).casefold()
-            if _key(name) in communes and before not in ("de", "du", "des", "d", "la", "le"):
+            linked = before in ("de", "du", "des", "d", "la", "le")
+            if fold(name, words_only=True) in communes and not linked:
                 cut = start + tail[0].start()
                 break
     return len(text[:cut].rstrip(" ,-")) if cut > start else start
@@ -471,7 +464,7 @@ def _addresses(text: str) -> list[_Finding]:
         name_end = _trim_street_name(text, name_start, m.end("name"))
         name = text[name_start:name_end]
         first = re.sub(rf"^{_LINK}", "", name, flags=_I).strip()
-        if not first or _strip_accents(first.split()[0]) in _STOP:
+        if not first or fold(first.split()[0]) in _STOP:
             continue
         ambiguous = bool(_AMBIGUOUS_TYPE.match(m["type"]))
         if ambiguous and not first[:1].isupper():
@@ -494,7 +487,7 @@ def _names(text: str) -> list[_Finding]:
         position, words = m.end(), []
         while len(words) < 3:
             word = _NAME_WORD.match(text, position)
-            if not word or _strip_accents(word.group(0).strip("'’-")) in _STOP:
+            if not word or fold(word.group(0).strip("'’-")) in _STOP:
                 break
             if re.match(r"[jdlcmnst]['’]", word.group(0), _I):  # j'ai, c'est…
                 break
