@@ -13,10 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -29,7 +26,7 @@ from sqlalchemy.engine import make_url
 
 from bot.console import queries
 from bot.settings import PROJECT_ROOT
-from tests.console.conftest import csrf_of
+from tests.e2e.test_console_loop import add_staff_account, log_in
 
 pytestmark = pytest.mark.stack
 
@@ -108,32 +105,6 @@ def app_texts(url: str) -> dict[str, list[str]]:
     return found
 
 
-def add_staff_account(app_db_url: str) -> None:
-    env = {**os.environ, "APP_DB_URL": app_db_url}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "users", "add", EMAIL, "--role", "staff", "--password-stdin"],
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        env=env,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-
-
-def log_in(gateway: str) -> requests.Session:
-    browser = requests.Session()
-    form = browser.get(f"{gateway}/console/login", timeout=30)
-    page = browser.post(
-        f"{gateway}/console/login",
-        data={"email": EMAIL, "password": PASSWORD, "csrf_token": csrf_of(form.text)},
-        timeout=30,
-    )
-    assert page.status_code == 200 and page.url.endswith("/console/conversations")
-    return browser
-
-
 @pytest.fixture(scope="module")
 def corpus_sent(live_stack) -> dict[str, PiiMessage]:
     """Conversation id → the corpus message sent in it (through the gateway or around it)."""
@@ -158,8 +129,8 @@ def console_outputs(live_stack, corpus_sent) -> dict[str, str]:
     """What a staff member takes out of the console: CSV, review file, pages."""
     settings = live_stack.settings
     gateway = f"http://{settings.host}:{settings.web_port}"
-    add_staff_account(settings.app_db_url)
-    browser = log_in(gateway)
+    add_staff_account(settings, EMAIL, PASSWORD)
+    browser = log_in(gateway, EMAIL, PASSWORD)
     outputs = {"conversations": browser.get(f"{gateway}/console/conversations", timeout=60).text}
     export = browser.get(f"{gateway}/console/conversations.csv", timeout=60)
     assert export.status_code == 200
