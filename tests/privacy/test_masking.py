@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import unicodedata
 from datetime import date
@@ -13,6 +14,7 @@ from corpus import TODAY, leaks, ordinary_messages, pii_messages
 from bot.console.indexer import normalize
 from bot.console.nlu_export import build_yaml, clean_example
 from bot.masking import PLACEHOLDERS, MaskingFormatter, mask_personal_data, mask_text
+from bot.stack import Service
 
 PII = pii_messages()
 ORDINARY = ordinary_messages()
@@ -133,3 +135,20 @@ def test_review_files_hold_only_masked_examples():
 
 def test_the_console_index_searches_masked_text():
     assert "0612345678" not in normalize(mask_text("appelle le 0612345678"))
+
+
+def test_service_output_reaches_its_log_file_masked(tmp_path):
+    """What a service prints (here a stand-in process) is masked before the log file sees it."""
+    script = (
+        "import sys; print('message reçu : je m appelle Léa, tel 06 12 34 56 78'); "
+        "print('Traceback: lea.martin76@gmail.com', file=sys.stderr)"
+    )
+    service = Service("stand-in", [sys.executable, "-c", script], "", tmp_path / "s.log")
+    service.start(dict(os.environ))
+    service.process.wait(timeout=30)
+    service.stop()
+    service._writer.join(timeout=10)
+    log = (tmp_path / "s.log").read_text(encoding="utf-8")
+    assert "message reçu : je m appelle [nom masqué], tel [numéro masqué]" in log
+    assert "Traceback: [e-mail masqué]" in log
+    assert "06 12" not in log and "lea.martin" not in log
