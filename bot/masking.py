@@ -233,18 +233,33 @@ _STREET_STOP = _STOP - {"de", "du", "des", "d", "la", "le", "les", "l", "aux"}
 _NAME_TRIGGERS = re.compile(
     r"(?<![\w])(?:"
     r"(?P<self>(?:je\s+m['’\s]?\s*|j['’]?\s*m['’]?\s*|jm['’]?\s*)ap+el+e?(?![\w])|je\s+me\s+nomm?e"
-    r"|mon\s+(?:nom|pr[ée]nom|nom\s+de\s+famille|blaze)\s*(?:c['’]?\s*est|est|:|=)"
+    r"|mon\s+(?:nom|pr[ée]nom|nom\s+de\s+famille|blaze)\s*(?:c['’]?\s*est|cest|c|est|:|=)(?!\w)"
     r"|(?:^|\s)(?:nom|pr[ée]nom|nom\s+et\s+pr[ée]nom)\s*:"
     r"|(?:il|elle|fils|fille|enfant|fr[èe]re|s[œo]e?ur|neveu|ni[èe]ce|cousin|cousine|copain"
     r"|copine|ami|amie|m[èe]re|p[èe]re|conseill[eè]re?|r[ée]f[ée]rente?|[ée]ducat(?:eur|rice)"
     r"|patron|patronne|tuteur|tutrice|jeune)\s+s['’]?\s*ap+el+e(?![\w]))"
-    r"|(?P<moi>moi\s+c['’]?\s*est|moi\s+cest|ici\s+c['’]?\s*est)"
-    r"|(?P<intro>(?:^|bonjour|salut|bonsoir|,)\s*je\s+suis(?=\s+[A-ZÀ-Ö][\w\-]+\s+[A-ZÀ-Ö]))"
+    r"|(?P<moi>moi\s+c['’]?\s*est|moi\s+cest|moi\s+c(?!\w)|ici\s+c['’]?\s*est)"
+    r"|(?P<intro>(?:^|bonjour|bjr|salut|slt|bonsoir|coucou|cc|hello|,)\s*"
+    r"(?:je\s+suis|j['’]?\s*suis|chui|ch['’]?\s*suis)(?=\s+[A-ZÀ-Ö][a-zà-ÿ]))"
     r"|(?P<civil>\b(?:monsieur|madame|mademoiselle|mme|mlle|mr|m\.))"
     r")\s*[:,]?\s*",
     _I,
 )
 _NAME_WORD = re.compile(rf"{_WORD}")
+# Capitalised after « je suis » without being names.
+_NOT_NAMES = frozenset(
+    re.findall(
+        r"\S+",
+        """maman papa parent parents mere pere apprenti apprentie stagiaire eleve jeune majeur
+        mineur mineure perdu perdue seul seule la ok dispo pret prete libre lyceen lyceenne
+        collegien collegienne etudiant etudiante boursier boursiere chomeur chomeuse interimaire
+        salarie salariee benevole handicape handicapee refugie refugiee sportif sportive
+        motive motivee inscrit inscrite enceinte celibataire marie mariee veuf veuve neet
+        decrocheur decrocheuse intermittent intermittente auto entrepreneur conseiller
+        conseillere referent referente educateur educatrice infirmier infirmiere professeur prof
+        cpe cio bac deja encore toujours vraiment trop tres assez bien mal""",
+    )
+)
 # Endings of French adjectives and nouns (« moi c'est compliqué », « je suis Normande »):
 # after « moi c'est » or « je suis », such a word is not taken for a name.
 _COMMON_ENDING = re.compile(
@@ -504,8 +519,13 @@ def _names(text: str) -> list[_Finding]:
         lowercase = not words[0].group(0)[:1].isupper()
         if (m["intro"] or (m["moi"] and lowercase)) and _COMMON_ENDING.search(words[0].group(0)):
             continue
-        if m["intro"] and (len(words) < 2 or any(not w.group(0)[:1].isupper() for w in words)):
-            continue  # « je suis Léa Martin », not « je suis Français »
+        if m["intro"]:
+            # « je suis Léa Martin », « jsuis Enzo », not « je suis Français » nor « je suis
+            # Apprenti »: capitalised words, none of them a common word or a commune.
+            words = [w for w in words if w.group(0)[:1].isupper()][:2]
+            first = fold(words[0].group(0)) if words else ""
+            if not words or first in _NOT_NAMES or fold(first, words_only=True) in _commune_names():
+                continue
         if m["moi"] and not words[0].group(0)[:1].isupper():
             # « moi c'est pareil », « moi c'est cuisine que je veux »: a lowercase word after
             # « moi c'est » is a name only when the sentence stops right after it.
