@@ -202,6 +202,6 @@ def test_the_commune_still_routes_after_masking(live_stack):
     texts = tracker_user_texts(sqlite_path(settings.tracker_db_url))[session_id]
     event = json.loads(texts[-1])
     communes = [e["value"] for e in event["parse_data"]["entities"] if e["entity"] == "commune"]
-    assert communes == [evreux]
+    assert communes and set(communes) == {evreux}
     answer = " ".join(m.get("text") or "" for m in body["messages"])
     assert answer, "the bot must answer"
