@@ -267,6 +267,12 @@ _COMMON_ENDING = re.compile(
     r"|age|isme|iste|ure|eur|eure|oire|ais|aise|ois|oise|ande)$",
     _I,
 )
+_TIMESTAMP = re.compile(
+    r"(?<!\d)(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+    r"(?:[ T](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d+)?)?)?(?!\d)"
+    # Unix time in seconds (2017 to 2033), as Rasa's events and JSON logs write it.
+    r"|(?<![\d.])1[5-9]\d{8}(?:\.\d+)?(?![\d.])"
+)
 _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in sorted(set(PLACEHOLDERS.values()))))
 
 
@@ -550,7 +556,10 @@ def _merge(findings: list[_Finding]) -> list[_Finding]:
 
 
 def _outside_placeholders(text: str, findings: list[_Finding]) -> list[_Finding]:
+    """Findings that touch neither a placeholder nor a timestamp (« 2026-12-01 18:08:56 »
+    starts every log line, « 1764612345.12 » is in every event: their digits are no phone)."""
     spans = [(m.start(), m.end()) for m in _PLACEHOLDER.finditer(text)]
+    spans += [(m.start(), m.end()) for m in _TIMESTAMP.finditer(text)]
     return [f for f in findings if not any(s < f.end and f.start < e for s, e in spans)]
 
 

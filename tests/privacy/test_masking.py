@@ -152,3 +152,8 @@ def test_service_output_reaches_its_log_file_masked(tmp_path):
     assert "message reçu : je m appelle [nom masqué], tel [numéro masqué]" in log
     assert "Traceback: [e-mail masqué]" in log
     assert "06 12" not in log and "lea.martin" not in log
+
+
+def test_log_timestamps_are_not_phone_numbers():
+    line = '2026-12-01 18:08:56,123 INFO rasa - {"timestamp": 1764612345.1234567, "n": 3114}'
+    assert mask_text(line) == line
