@@ -272,6 +272,8 @@ _TIMESTAMP = re.compile(
     r"(?:[ T](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d+)?)?)?(?!\d)"
     # Unix time in seconds (2017 to 2033), as Rasa's events and JSON logs write it.
     r"|(?<![\d.])1[5-9]\d{8}(?:\.\d+)?(?![\d.])"
+    # Durations in seconds (« 0.412 »), as the gateway's access log ends each line.
+    r"|(?<![\d.])\d\.\d{3,}(?![\d.])"
 )
 _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in sorted(set(PLACEHOLDERS.values()))))
 

@@ -157,3 +157,5 @@ def test_service_output_reaches_its_log_file_masked(tmp_path):
 def test_log_timestamps_are_not_phone_numbers():
     line = '2026-12-01 18:08:56,123 INFO rasa - {"timestamp": 1764612345.1234567, "n": 3114}'
     assert mask_text(line) == line
+    access = "2026-12-01 18:46:54,483 INFO aiohttp.access 127.0.0.0 GET /widget.js 200 28431 0.012"
+    assert mask_text(access) == access
