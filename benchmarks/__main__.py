@@ -42,6 +42,10 @@ BENCHMARKS = {
         "time to the 3114 answer, action server frozen and killed, vs 30 s (issue 13)",
         _module("faults"),
     ),
+    "masking": (
+        "personal-data masking per message vs the e-mail/phone regexes it replaced (issue 13)",
+        _module("masking"),
+    ),
     "scaleout": (
         "1 vs N replicas behind nginx, 50 users x 20 messages, one replica of each kind killed "
         "(issue 14)",

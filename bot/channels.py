@@ -3,6 +3,10 @@
 Rasa's stock REST channel drops the ``metadata`` of incoming messages; the gateway sends the
 partner id, page URL and profile (youth or referent) there, and actions need them.
 
+The channel also masks personal data (``bot.masking``) in every message it receives, before Rasa
+parses, logs or stores it: the gateway has already masked what it forwards, but a caller that
+posts to this webhook directly must not get unmasked text into the tracker store either.
+
 ``GET /webhooks/boussole/health`` says whether the tracker store answers (the gateway's
 ``/healthz`` asks it). A turn whose conversation could not be read or saved (tracker store down)
 is answered with an apology instead of what Rasa said: Rasa would otherwise carry on in memory
@@ -22,6 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.masking import mask_text
 from bot.tracker_store import turn_failures
 
 logger = logging.getLogger(__name__)
@@ -38,6 +43,10 @@ class MetadataRestInput(RestInput):
     @classmethod
     def name(cls) -> str:
         return "boussole"
+
+    def _extract_message(self, req: Request) -> str | None:
+        text = super()._extract_message(req)
+        return mask_text(text) if isinstance(text, str) else text
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
         body = request.json or {}

@@ -15,16 +15,19 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import IO
 
 import yaml
 from sqlalchemy.engine import make_url
 
 from bot import nginx
+from bot.masking import mask_text
 from bot.rasa_runtime import command as rasa_command
 from bot.settings import PROJECT_ROOT, VAR_DIR, Settings, as_environ, load_settings
 from bot.training import model_path, rasa_env, rasa_executable
@@ -163,6 +166,19 @@ def write_endpoints(settings: Settings, path: Path) -> Path:
     return path
 
 
+def _write_masked_log(stream: IO[bytes], path: Path) -> None:
+    """Copy a service's output to its log file line by line, personal data masked.
+
+    Whatever a service prints (its own logs, Rasa's structured logs, a traceback quoting a
+    message) goes through :func:`bot.masking.mask_text` before it reaches the disk.
+    """
+    with stream, path.open("ab") as log:
+        for line in iter(stream.readline, b""):
+            text = line.decode("utf-8", errors="replace")
+            log.write(mask_text(text).encode("utf-8"))
+            log.flush()
+
+
 @dataclass
 class Service:
     """One child process and the URL that says it is ready."""
@@ -179,22 +195,28 @@ class Service:
     replica: int = 1
     env: dict[str, str] = field(default_factory=dict)  # on top of the stack's environment
     extra_ports: list[tuple[int, str]] = field(default_factory=list)  # also checked free
+    _writer: threading.Thread | None = None
 
     def start(self, env: dict[str, str]) -> None:
         self.started_at = time.monotonic()
         self.restart_at = None
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
         # A new process group, so that stopping also stops the children Rasa forks.
         self.process = subprocess.Popen(
             self.command,
             cwd=PROJECT_ROOT,
             env={**env, **self.env},
-            stdout=log,
+            stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        log.close()
+        self._writer = threading.Thread(
+            target=_write_masked_log,
+            args=(self.process.stdout, self.log_path),
+            name=f"log-{self.name}",
+            daemon=True,
+        )
+        self._writer.start()
 
     def is_healthy(self) -> bool:
         try:
@@ -224,6 +246,8 @@ class Service:
             self.process.wait(timeout=5)
         except ProcessLookupError:
             pass
+        if self._writer is not None:
+            self._writer.join(timeout=5)
 
     def log_tail(self, lines: int = 30) -> str:
         if not self.log_path.exists():

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot import appdb
+from bot.masking import mask_text
 from knowledge.text import fold
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -138,7 +139,9 @@ def _apply(conv: _Conv, ev, fallback_marks: list) -> None:
         confidence = (parse.get("intent") or {}).get("confidence")
         metadata = data.get("metadata") or {}
         partner = metadata.get("partner") if isinstance(metadata, dict) else None
-        text = str(data.get("text") or "")
+        # The index lives in the app database and feeds exports and review files: it keeps only
+        # masked text, even when the tracker holds text that never went through the gateway.
+        text = mask_text(str(data.get("text") or ""))
         commune = None
         for entity in parse.get("entities") or []:
             if entity.get("entity") == "commune":

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from bot.evaluation import EVALUATION_SETS, sentence_key
+from bot.masking import mask_text
 from bot.settings import PROJECT_ROOT
 
 # Rasa reads "[text](entity)" and "[text]{...}" inside examples as entity annotations.
@@ -23,8 +24,8 @@ _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
 def clean_example(text: str) -> str:
-    """One line, no brackets (which Rasa would parse as entity markup)."""
-    flat = " ".join(text.split())
+    """One line, personal data masked, no brackets (which Rasa would parse as entity markup)."""
+    flat = " ".join(mask_text(text).split())
     return flat.replace("[", "(").replace("]", ")")
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from bot import appdb
 from bot.console import labels
 from bot.console.indexer import PARIS, events, group_key, is_fallback_action, normalize
+from bot.masking import mask_text
 
 PER_PAGE = 50
 LOW_CONFIDENCE = 0.6
@@ -266,7 +267,9 @@ def transcript(tracker: Engine, sender_id: str) -> list[TranscriptLine]:
                     "user",
                     ts,
                     event_id=row.id,
-                    text=str(data.get("text") or ""),
+                    # Masked again on display: a tracker written before masking, or through
+                    # a channel that bypasses it, may still hold personal data.
+                    text=mask_text(str(data.get("text") or "")),
                     intent=intent.get("name"),
                     confidence=intent.get("confidence"),
                     entities=tuple(

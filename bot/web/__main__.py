@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.console import schedule_retention
 from bot.logfiles import AccessLogger
+from bot.masking import MaskingFormatter
 from bot.settings import Settings, load_settings
 from bot.web.app import create_app
 
@@ -24,7 +25,10 @@ def build_app(settings: Settings, retention_delay: float = 60.0) -> web.Applicat
 
 def main() -> None:
     """Run the gateway until interrupted."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Every record, the access log included, is masked (bot.masking) before it is written.
+    handler = logging.StreamHandler()
+    handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     settings = load_settings()
     # uvloop (pinned, Rasa's Sanic needs it) roughly halves the gateway's CPU per message.
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())

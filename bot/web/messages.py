@@ -13,7 +13,7 @@ from typing import Any
 
 import segno
 
-from bot.web.masking import EMAIL_RE, PHONE_RE, SHORT_NUMBER_RE, tel_uri
+from bot.masking import EMAIL_RE, PHONE_RE, SHORT_NUMBER_RE, tel_uri
 
 MAX_BUTTONS = 12
 MAX_BUTTON_TITLE = 80

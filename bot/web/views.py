@@ -16,6 +16,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.appdb import check_database, record_feedback
+from bot.masking import mask_personal_data
 from bot.web import access, timing
 from bot.web.chat_input import (
     MAX_TEXT,
@@ -37,7 +38,6 @@ from bot.web.keys import (
     SETTINGS_KEY,
 )
 from bot.web.limits import retry_after_header
-from bot.web.masking import mask_personal_data
 from bot.web.messages import takeaway, text_parts, widget_messages
 from bot.web.proxies import request_address
 from bot.web.rasa_client import HEALTH_PATH, RasaUnavailable, probe

@@ -81,12 +81,12 @@ def understood(settings, session_id: str) -> dict[str, tuple[str, float, bool]]:
     return found
 
 
-def add_staff_account(settings) -> None:
+def add_staff_account(settings, email: str = EMAIL, password: str = PASSWORD) -> None:
     """`python -m bot users add … --password-stdin`, as an operator creates the account."""
     env = {**os.environ, "APP_DB_URL": settings.app_db_url}
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "users", "add", EMAIL, "--role", "staff", "--password-stdin"],
-        input=PASSWORD + "\n",
+        [sys.executable, "-m", "bot", "users", "add", email, "--role", "staff", "--password-stdin"],
+        input=password + "\n",
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,
@@ -94,19 +94,19 @@ def add_staff_account(settings) -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert f"Compte créé : {EMAIL} (staff)." in done.stdout
+    assert f"Compte créé : {email} (staff)." in done.stdout
 
 
-def log_in(gateway: str) -> requests.Session:
+def log_in(gateway: str, email: str = EMAIL, password: str = PASSWORD) -> requests.Session:
     browser = requests.Session()
     form = browser.get(f"{gateway}/console/login", timeout=30)
     refused = browser.post(
-        f"{gateway}/console/login", data={"email": EMAIL, "password": PASSWORD}, timeout=30
+        f"{gateway}/console/login", data={"email": email, "password": password}, timeout=30
     )
     assert refused.status_code == 403  # no CSRF token
     page = browser.post(
         f"{gateway}/console/login",
-        data={"email": EMAIL, "password": PASSWORD, "csrf_token": csrf_of(form.text)},
+        data={"email": email, "password": password, "csrf_token": csrf_of(form.text)},
         timeout=30,
     )
     assert page.status_code == 200 and page.url.endswith("/console/conversations")

@@ -408,3 +408,32 @@ def test_totem_reset_clears_the_box_and_drops_a_late_answer(browser, slow_backen
     expect(bot_bubbles(page).nth(1)).to_contain_text("Tu m'as écrit : bonjour", timeout=15_000)
     expect(page.locator(".bsl-log")).not_to_contain_text("Camille")
     context.close()
+
+
+def test_widget_stores_only_the_masked_text(page, fake_backend):
+    """What is typed reaches ``localStorage`` only as the gateway masked it, never as typed."""
+    from playwright.sync_api import expect
+
+    typed = "moi c'est Kevin, mon tel 06 12 34 56 78, j'habite 12 rue des Lilas à Rouen"
+    stored = "() => JSON.stringify(Object.assign({}, window.localStorage))"
+    page.goto(f"{fake_backend.base_url}/demo")
+    page.get_by_role("button", name=LAUNCHER).click()
+    box = page.get_by_role("textbox", name="Ton message")
+
+    # The gateway cannot be reached: the message stays on screen, never in the storage.
+    page.route("**/api/chat**", lambda route: route.abort())
+    box.fill(typed)
+    page.keyboard.press("Enter")
+    expect(page.locator(".bsl-notice")).to_contain_text("Impossible de joindre Boussole")
+    assert "06 12 34 56 78" not in page.evaluate(stored)
+    page.unroute("**/api/chat**")
+
+    box.fill(typed)
+    page.keyboard.press("Enter")
+    masked = "moi c'est [nom masqué], mon tel [numéro masqué], j'habite [adresse masquée] à Rouen"
+    expect(page.locator(".bsl-user .bsl-bubble").last).to_have_text("Toi : " + masked)
+    expect(page.locator(".bsl-notice")).to_contain_text("données personnelles")
+    content = page.evaluate(stored)
+    assert masked in content
+    for piece in ("Kevin", "06 12 34 56 78", "12 rue des Lilas"):
+        assert piece not in content

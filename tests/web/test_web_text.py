@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.web.masking import mask_personal_data, tel_uri
+from bot.masking import mask_personal_data, tel_uri
 from bot.web.messages import takeaway, text_parts, widget_message
 
 

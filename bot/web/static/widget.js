@@ -77,7 +77,13 @@
         STORE_KEY,
         JSON.stringify({
           sessionId: state.sessionId,
-          history: state.history.slice(-HISTORY_MAX),
+          // A typed message is stored only once the gateway has sent back its masked text:
+          // what the person typed (a phone number, an address…) never reaches the storage.
+          history: state.history
+            .filter(function (entry) {
+              return !entry.pending;
+            })
+            .slice(-HISTORY_MAX),
           open: state.open,
           savedAt: Date.now(),
         })
@@ -317,7 +323,7 @@
     } else {
       body.text = message.text;
     }
-    var userEntry = { who: "user", text: message.title || message.text };
+    var userEntry = { who: "user", text: message.title || message.text, pending: !message.title };
     var userNode = addEntry(userEntry);
     var generation = state.generation;
     renderReplies([]);
@@ -330,14 +336,19 @@
         }
         var data = result.data || {};
         if (result.ok) {
+          delete userEntry.pending;
           if (typeof data.user_text === "string" && data.user_text !== userEntry.text) {
             userEntry.text = data.user_text;
             userNode.remove();
             state.history.pop();
             addEntry(userEntry);
           }
+          save();
           if (data.masked) {
-            notify("Pour ta sécurité, ton e-mail ou ton numéro a été masqué avant l'envoi.");
+            notify(
+              "Pour ta sécurité, tes données personnelles (numéro, e-mail, adresse, nom…) " +
+                "ont été masquées avant l'envoi."
+            );
           }
           // One opinion per answer: only its last message carries the feedback buttons.
           (data.messages || []).forEach(function (m, index) {
