@@ -206,10 +206,10 @@ async def healthz(request: web.Request) -> web.Response:
     - 200 ``ok``: everything answers;
     - 200 ``degraded``: conversations work, but a part whose loss the gateway survives is down
       (action server: Rasa's safety answers and apologies remain; application database:
-      feedback and console; Redis: rate limits not applied);
-    - 503 ``down``: no conversation can be answered (Rasa, its tracker store, or the knowledge
-      base that says which partner pages may chat is down), so a load balancer sends the
-      traffic to another replica.
+      feedback and console);
+    - 503 ``down``: no conversation can be answered (Rasa, its tracker store, the knowledge
+      base that says which partner pages may chat, or the Redis that holds Rasa's locks when
+      ``REDIS_URL`` is set), so a load balancer sends the traffic to another replica.
     No part says what version it runs.
     """
     settings = request.app[SETTINGS_KEY]
@@ -232,7 +232,9 @@ async def healthz(request: web.Request) -> web.Response:
     }
     if redis is not None:
         parts["redis"] = redis
-    if not all(parts[name]["ok"] for name in ("rasa", "tracker_store", "knowledge")):
+    # With REDIS_URL set, Rasa's lock store is in the same Redis: no turn is taken without it.
+    essential = ("rasa", "tracker_store", "knowledge", *(("redis",) if redis is not None else ()))
+    if not all(parts[name]["ok"] for name in essential):
         status, code = "down", 503
     elif all(p["ok"] for p in parts.values()):
         status, code = "ok", 200

@@ -373,8 +373,11 @@ async def test_healthz_says_degraded_when_the_action_server_is_down(fake_rasa, m
 
 async def test_healthz_checks_redis_when_limits_are_counted_there(fake_rasa, make_gateway):
     client = await make_gateway(fake_rasa.port, redis_url="redis://127.0.0.1:1/0")
-    body = await (await client.get("/healthz")).json()
-    assert body["status"] == "degraded" and body["services"]["redis"]["ok"] is False
+    response = await client.get("/healthz")
+    body = await response.json()
+    # Rasa's lock store is in that Redis too: no turn can be taken.
+    assert response.status == 503 and body["status"] == "down"
+    assert body["services"]["redis"]["ok"] is False
 
 
 async def test_wrong_routes_answer_in_french(gateway):
