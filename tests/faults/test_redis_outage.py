@@ -64,9 +64,8 @@ def test_redis_outage_gets_an_apology_and_the_conversation_resumes(tmp_path):
             assert _health(base)[1]["status"] in ("ok", "degraded")
 
             redis.stop()
-            status, during = _post(
-                chat, {"session_id": session, "text": "je cherche une formation"}
-            )
+            question = {"session_id": session, "text": "je cherche une formation"}
+            status, during = _post(chat, question)
             assert status in (200, 503)
             assert "0 800 05 00 00" in _texts(during) or "Désolé" in _texts(during), during
             code, health = _health(base)
