@@ -8,7 +8,6 @@ shared vocabularies come from the engine, where they are declared once.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -39,7 +38,6 @@ NEEDS = frozenset(sources.NEEDS)
 SITUATIONS = frozenset(sources.SITUATIONS)
 OPERATOR_TYPES = frozenset(sources.OPERATOR_TYPES)
 DEPARTEMENTS = {"14", "27", "50", "61", "76"}
-TODAY = dt.date(2026, 11, 28)
 
 
 def load(path: Path) -> dict[str, Any]:
