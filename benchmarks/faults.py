@@ -79,10 +79,10 @@ def chat(stack: Stack, session_id: str, text: str) -> tuple[int, dict, float]:
 
 
 def rest(stack: Stack, sender: str, text: str) -> tuple[list[dict], float]:
-    """One message through Rasa's REST channel: (bot messages, seconds)."""
+    """One message through Boussole's REST channel, Rasa's only one: (messages, seconds)."""
     started = time.perf_counter()
     response = requests.post(
-        f"{stack.settings.rasa_base_url}/webhooks/rest/webhook",
+        f"{stack.settings.rasa_base_url}/webhooks/boussole/webhook",
         json={"sender": sender, "message": text},
         timeout=400,
     )
