@@ -86,7 +86,8 @@ def test_incoming_messages_are_normalised_like_training_examples() -> None:
 def test_config_runs_the_normaliser_before_spacy_at_training_and_inference() -> None:
     config = read_yaml_file(PROJECT_ROOT / "config.yml")
     graphs = DefaultV1Recipe().graph_config_for_recipe(config, {}, training_type=TrainingType.NLU)
-    train_spacy = graphs.train_schema.nodes["run_SpacyNLP1"]
-    predict_spacy = graphs.predict_schema.nodes["run_SpacyNLP1"]
+    # config.yml names Boussole's SpacyNLP by its module path (bot/nlu/spacy_nlp.py).
+    train_spacy = graphs.train_schema.nodes["run_bot.nlu.spacy_nlp.SpacyNLP1"]
+    predict_spacy = graphs.predict_schema.nodes["run_bot.nlu.spacy_nlp.SpacyNLP1"]
     assert train_spacy.needs["training_data"] == "run_bot.nlu.normalizer.TextNormalizer0"
     assert predict_spacy.needs["messages"] == "run_bot.nlu.normalizer.TextNormalizer0"
