@@ -54,7 +54,15 @@ from bot.distress_eval import (
     score,
 )
 from bot.settings import PROJECT_ROOT, load_settings
-from bot.training import input_files, rasa_env, sync_nlu, update_digest
+from bot.training import (
+    input_files,
+    is_up_to_date,
+    model_path,
+    rasa_env,
+    sync_nlu,
+    training_seconds,
+    update_digest,
+)
 from knowledge.text import fold
 
 DEFAULT_CONFIG = PROJECT_ROOT / "config.yml"
@@ -395,6 +403,19 @@ def _train_model(
     return model, train_seconds
 
 
+def _current_model(config: Path, train_data: Path) -> tuple[Path, float] | None:
+    """The model ``make train`` built and its training time, when it is exactly the one the
+    evaluation would train (same configuration, domain, data and components), else None.
+    """
+    if config != DEFAULT_CONFIG.resolve() or train_data != TRAIN_DATA.resolve():
+        return None
+    model = model_path()
+    seconds = training_seconds(model)
+    if seconds is None or not is_up_to_date(model):
+        return None
+    return model, seconds
+
+
 def _test_nlu(name: str, model: Path, test_data: Path, out_dir: Path) -> None:
     """Rasa's NLU test of ``model`` on ``test_data``, reports in ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -459,7 +480,12 @@ def evaluate_config(
     ``out_dir/nlu_heldout_v2``), then the conversations and the distress set on the live stack.
     """
     _fresh(out_dir)
-    model, train_seconds = _train_model(name, config, out_dir, work_dir, train_data)
+    trained = _current_model(config, train_data)
+    if trained is None:
+        model, train_seconds = _train_model(name, config, out_dir, work_dir, train_data)
+    else:
+        model, train_seconds = trained
+        print(f"[{name}] le modèle de `make train` est à jour : il est mesuré tel quel", flush=True)
     _test_nlu(name, model, sets.nlu, out_dir)
     result = _nlu_result(name, config, out_dir, train_seconds)
     v2_dir = out_dir / "nlu_heldout_v2"

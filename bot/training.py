@@ -85,6 +85,18 @@ def _fingerprint_file(model: Path) -> Path:
     return model.with_name(f"{MODEL_NAME}.fingerprint")
 
 
+def _seconds_file(model: Path) -> Path:
+    return model.with_name(f"{MODEL_NAME}.seconds")
+
+
+def training_seconds(model: Path) -> float | None:
+    """How long the training of ``model`` took, when ``train`` recorded it."""
+    try:
+        return float(_seconds_file(model).read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def is_up_to_date(model: Path) -> bool:
     """True when ``model`` exists and was trained from exactly the current inputs."""
     stamp = _fingerprint_file(model)
@@ -200,8 +212,10 @@ def train(force: bool = False, out: Path | None = None) -> Path:
         "--force",  # our fingerprint decides; Rasa's own cache does not see code changes
     )
     subprocess.run(cmd, cwd=PROJECT_ROOT, env=rasa_env(), check=True)
+    seconds = time.perf_counter() - started
     _fingerprint_file(model).write_text(fingerprint() + "\n")
-    print(f"Modèle entraîné en {time.perf_counter() - started:.0f} s : {model}")
+    _seconds_file(model).write_text(f"{seconds:.1f}\n")
+    print(f"Modèle entraîné en {seconds:.0f} s : {model}")
     return model
 
 

@@ -336,3 +336,24 @@ def test_report_names_failed_conversations_and_misses_without_quoting_them(tmp_p
     assert "{'sms': 1}" in markdown and "une phrase du jeu" not in markdown
     assert "`inform` : F1 0.700" in markdown
     assert "**manqué** (rappel détresse" in markdown
+
+
+def test_the_evaluation_measures_make_trains_model_only_when_it_is_current(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from bot import evaluation
+
+    model = tmp_path / "boussole.tar.gz"
+    monkeypatch.setattr(evaluation, "model_path", lambda: model)
+    current = {"value": True}
+    monkeypatch.setattr(evaluation, "is_up_to_date", lambda path: current["value"])
+    default = (evaluation.DEFAULT_CONFIG.resolve(), evaluation.TRAIN_DATA.resolve())
+    # no recorded training time (a model trained before it was recorded): train again
+    assert evaluation._current_model(*default) is None
+    (tmp_path / "boussole.seconds").write_text("512.3\n")
+    assert evaluation._current_model(*default) == (model, 512.3)
+    # another configuration or other data are never measured on make train's model
+    assert evaluation._current_model(tmp_path / "baseline.yml", default[1]) is None
+    assert evaluation._current_model(default[0], tmp_path / "data") is None
+    current["value"] = False  # data, domain or components changed since the training
+    assert evaluation._current_model(*default) is None
