@@ -17,6 +17,7 @@ import fcntl
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -245,26 +246,42 @@ def insert_missing(conn, table: sa.Table, **values) -> None:
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 INITIAL_REVISION = "0001_initial"
-# Key of the PostgreSQL advisory lock that lets one process at a time migrate the schema.
-MIGRATION_LOCK_KEY = 0x626F7573  # "bous"
+
+
+@dataclass(frozen=True)
+class LockName:
+    """A lock shared by every process using one application database: its PostgreSQL advisory
+    lock key, and the suffix of its lock file beside a SQLite database."""
+
+    key: int
+    suffix: str
+
+
+# One process at a time migrates the schema; one at a time writes the console's index.
+MIGRATION_LOCK = LockName(0x626F7573, "migrate")  # "bous"
+INDEX_LOCK = LockName(0x626F7569, "index")  # "boui"
 
 
 @contextmanager
-def _migration_lock(engine: Engine) -> Iterator[None]:
-    """One migrating process at a time: an advisory lock on PostgreSQL, a file lock on SQLite."""
+def database_lock(engine: Engine, lock: LockName) -> Iterator[None]:
+    """Hold ``lock`` across processes (waits for it): a session-level advisory lock on
+    PostgreSQL, released even when the process dies; on SQLite, ``flock`` on a file beside the
+    database (an in-memory database has a single process, nothing to lock)."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
-            connection.execute(sa.select(sa.func.pg_advisory_lock(MIGRATION_LOCK_KEY)))
+            connection.execute(sa.select(sa.func.pg_advisory_lock(lock.key)))
+            connection.commit()
             try:
                 yield
             finally:
-                connection.execute(sa.select(sa.func.pg_advisory_unlock(MIGRATION_LOCK_KEY)))
+                connection.execute(sa.select(sa.func.pg_advisory_unlock(lock.key)))
+                connection.commit()
         return
     database = engine.url.database
     if not database or database == ":memory:" or database.startswith("file:"):
         yield
         return
-    lock_path = Path(database).with_name(Path(database).name + ".migrate.lock")
+    lock_path = Path(database).with_name(f"{Path(database).name}.{lock.suffix}.lock")
     with lock_path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -285,7 +302,7 @@ def create_schema(engine: Engine) -> None:
     from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
 
-    with _migration_lock(engine), engine.begin() as connection:
+    with database_lock(engine, MIGRATION_LOCK), engine.begin() as connection:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = connection

@@ -38,6 +38,8 @@ class Console:
     app_engine: Engine | None = None
     tracker_engine: Engine | None = None  # read-only
     knowledge_engine: Engine | None = None  # read-only: the « Contenus » page browses it
+    # One index job of this process at a time waits for a worker thread; across processes
+    # (replicas on one database) the index's own lock orders them (bot.console.indexer.index_lock).
     index_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     index_verified_at: float = 0.0
     # TRUSTED_PROXIES, parsed once (client address and HTTPS behind a reverse proxy)
@@ -117,7 +119,8 @@ async def run_retention_once(console: Console, now: float | None = None):
 
     writer = console.tracker_writer()
     try:
-        # The purge rebuilds the console's index: not while a page is updating it.
+        # The purge rebuilds the console's index: not while a page of this process waits to
+        # update it (other replicas wait for the index's lock in the database).
         async with console.index_lock:
             report = await asyncio.to_thread(
                 daily_retention,

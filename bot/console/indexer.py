@@ -1,9 +1,13 @@
 """Derive the console's index (``conv_index``, ``message_index``) from Rasa's tracker store.
 
 Rasa only ever appends events, so the index follows the tracker incrementally: every call reads
-the events past the last id it saw (read-only connection) and merges them into one row per
-conversation and one row per user message. When the tracker store was emptied or purged, the index
-is rebuilt from scratch.
+the events past the last id it saw (its watermark, in ``index_state``; read-only connection) and
+merges them into one row per conversation and one row per user message. When the tracker store was
+emptied or purged, the index is rebuilt from scratch.
+
+Several gateway replicas share one application database: every change of the index happens under
+:func:`index_lock` (a PostgreSQL advisory lock, a file lock beside a SQLite database), so two
+replicas never merge the same events, and an erasure or a purge never interleaves with a sync.
 """
 
 from __future__ import annotations
@@ -200,19 +204,40 @@ def _set_state(conn: Connection, last_id: int, seen_count: int) -> None:
     )
 
 
-def forget_events(app: Engine, count: int) -> None:
-    """Tell the index that ``count`` events it had read were deleted on purpose (erasure)."""
-    with app.begin() as conn:
-        last_id, seen_count = _state(conn)
-        _set_state(conn, last_id, max(seen_count - count, 0))
+def index_lock(app: Engine):
+    """Context manager: the index's writer lock, shared by every process using ``app`` (several
+    gateway replicas on one database). Whoever changes the index holds it: a sync, a purge, an
+    erasure; a second replica waits, then finds the work done."""
+    return appdb.database_lock(app, appdb.INDEX_LOCK)
 
 
-def clear_index(app: Engine) -> None:
-    """Forget the whole index (it is rebuilt on the next :func:`sync_index`)."""
+def last_indexed_event(app: Engine) -> int:
+    """The id of the last tracker event the index has read (its watermark)."""
+    with app.connect() as conn:
+        return _state(conn)[0]
+
+
+def forget_conversation(conn: Connection, sender_id: str, events_read: int) -> None:
+    """Drop one conversation from the index, whose ``events_read`` events the index had read
+    were deleted on purpose (erasure); within the caller's transaction, under :func:`index_lock`."""
+    conn.execute(appdb.message_index.delete().where(appdb.message_index.c.sender_id == sender_id))
+    conn.execute(appdb.conv_index.delete().where(appdb.conv_index.c.sender_id == sender_id))
+    last_id, seen_count = _state(conn)
+    _set_state(conn, last_id, max(seen_count - events_read, 0))
+
+
+def _clear(app: Engine) -> None:
     with app.begin() as conn:
         conn.execute(appdb.message_index.delete())
         conn.execute(appdb.conv_index.delete())
         conn.execute(appdb.index_state.delete())
+
+
+def rebuild_index(tracker: Engine, app: Engine) -> int:
+    """Forget the whole index and read the tracker store again; return how many events were
+    read. The caller holds :func:`index_lock`."""
+    _clear(app)
+    return _sync(tracker, app, verify=False) if tracker_has_events(tracker) else 0
 
 
 def sync_index(tracker: Engine, app: Engine, verify: bool = True) -> int:
@@ -221,9 +246,17 @@ def sync_index(tracker: Engine, app: Engine, verify: bool = True) -> int:
     With ``verify``, the index is rebuilt when the tracker no longer holds exactly the events
     already read: it was emptied, replaced, edited by hand, or a concurrent transaction committed
     an older id late. Counting the events costs a scan, so pages verify only now and then.
+
+    Safe with several processes at once: one reads and merges while the others wait for
+    :func:`index_lock`, then find nothing left to read.
     """
     if not tracker_has_events(tracker):
         return 0
+    with index_lock(app):
+        return _sync(tracker, app, verify)
+
+
+def _sync(tracker: Engine, app: Engine, verify: bool) -> int:
     with app.connect() as aconn:
         seen, seen_count = _state(aconn)
     with tracker.connect() as tconn:
@@ -236,7 +269,7 @@ def sync_index(tracker: Engine, app: Engine, verify: bool = True) -> int:
             else seen_count
         )
     if max_id < seen or present != seen_count:
-        clear_index(app)
+        _clear(app)
         seen = seen_count = 0
     read = 0
     while seen < max_id:

@@ -23,10 +23,11 @@ from sqlalchemy.engine import Engine
 from bot import appdb, logfiles
 from bot.console.indexer import (
     PARIS,
-    clear_index,
     events,
-    forget_events,
-    sync_index,
+    forget_conversation,
+    index_lock,
+    last_indexed_event,
+    rebuild_index,
     tracker_has_events,
 )
 
@@ -82,14 +83,17 @@ def purge(
     """
     cutoff = (now or time.time()) - days * 86400
     deleted, gone = 0, []
-    if tracker_has_events(tracker_rw):
-        deleted, gone = _purge_events(tracker_rw, cutoff)
-    with app.begin() as conn:
-        removed = _app_rows_for(conn, gone)
-        for table in (appdb.feedback, appdb.annotations):
-            removed += conn.execute(table.delete().where(table.c.created_at < cutoff)).rowcount or 0
-    clear_index(app)
-    sync_index(tracker_rw, app)
+    # No replica indexes the events being deleted meanwhile.
+    with index_lock(app):
+        if tracker_has_events(tracker_rw):
+            deleted, gone = _purge_events(tracker_rw, cutoff)
+        with app.begin() as conn:
+            removed = _app_rows_for(conn, gone)
+            for table in (appdb.feedback, appdb.annotations):
+                removed += (
+                    conn.execute(table.delete().where(table.c.created_at < cutoff)).rowcount or 0
+                )
+        rebuild_index(tracker_rw, app)
     appdb.write_audit(
         app,
         actor,
@@ -140,18 +144,23 @@ def erase_conversation(
     with app.connect() as conn:
         exported = _exported_texts_only_of(conn, sender_id)
     deleted = 0
-    if tracker_has_events(tracker_rw):
-        with tracker_rw.begin() as conn:
-            deleted = (
-                conn.execute(events.delete().where(events.c.sender_id == sender_id)).rowcount or 0
-            )
-    with app.begin() as conn:
-        _app_rows_for(conn, [sender_id])
-        conn.execute(
-            appdb.message_index.delete().where(appdb.message_index.c.sender_id == sender_id)
-        )
-        conn.execute(appdb.conv_index.delete().where(appdb.conv_index.c.sender_id == sender_id))
-    forget_events(app, deleted)
+    # Under the index's lock: no replica can have read these events and index them afterwards.
+    with index_lock(app):
+        indexed = 0
+        if tracker_has_events(tracker_rw):
+            watermark = last_indexed_event(app)
+            mine = events.c.sender_id == sender_id
+            with tracker_rw.begin() as conn:
+                indexed = conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(events)
+                    .where(mine, events.c.id <= watermark)
+                ).scalar()
+                deleted = conn.execute(events.delete().where(mine)).rowcount or 0
+        with app.begin() as conn:
+            _app_rows_for(conn, [sender_id])
+            # Only the events the index had read leave its count: the others it never saw.
+            forget_conversation(conn, sender_id, indexed)
     lines = logfiles.erase(log_dir, sender_id) if log_dir is not None else 0
     examples = forget_examples(exported, project_root) if project_root and exported else 0
     appdb.write_audit(

@@ -190,3 +190,18 @@ def test_erasure_does_not_force_a_rebuild(engines):
     retention.erase_conversation(writer, app, "conv-caen", "test")
     assert sync_index(tracker, app) == 0  # nothing re-read: the index knew about the erasure
     assert queries.list_conversations(app, queries.Filters(), None).total == 4
+
+
+async def test_erasing_a_conversation_not_indexed_yet_does_not_force_a_rebuild(engines):
+    from bot.console.sample import Turn, build_tracker, open_store, save_conversations
+
+    tracker, writer, app = engines
+    sync_index(tracker, app)
+    store = open_store(writer.url.render_as_string(hide_password=False))
+    await save_conversations(
+        store, [build_tracker("conv-new", [Turn("salut", "greet", 0.9)], start=NOW)]
+    )
+    store.engine.dispose()
+    assert retention.erase_conversation(writer, app, "conv-new", "test") > 0
+    assert sync_index(tracker, app) == 0  # its events were never read: nothing to re-read
+    assert queries.list_conversations(app, queries.Filters(), None).total == 5
