@@ -320,8 +320,10 @@ def record_feedback(
     rating: int,
     partner_id: str | None,
     comment: str | None = None,
+    now: float | None = None,
 ) -> None:
-    """Store one thumbs up (``rating=1``) or down (``rating=-1``) given in the widget.
+    """Store one thumbs up (``rating=1``) or down (``rating=-1``) given in the widget, at
+    ``now`` (epoch seconds; the wall clock by default).
 
     Raises ``ValueError`` with a French message when the rating or the session id is invalid,
     so the gateway can answer 400 without writing anything.
@@ -340,7 +342,7 @@ def record_feedback(
                 rating=rating,
                 partner_id=partner_id or None,
                 comment=comment,
-                created_at=time.time(),
+                created_at=time.time() if now is None else now,
             )
         )
 

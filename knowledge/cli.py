@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stale.add_argument("--data", type=Path, default=DATA_DIR, help="dossier des données")
     stale.add_argument(
         "--today",
-        type=_iso_day,
+        type=iso_day,
         default=None,
         help="date du jour AAAA-MM-JJ (défaut : aujourd'hui)",
     )
@@ -69,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     annuaire.add_argument("--data", type=Path, default=DATA_DIR, help="dossier des données")
     annuaire.add_argument(
         "--date",
-        type=_iso_day,
+        type=iso_day,
         help="date du téléchargement (défaut : celle du nom du fichier)",
     )
     annuaire.set_defaults(func=_import_annuaire)
@@ -97,7 +97,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     resolve.set_defaults(func=_resolve)
 
 
-def _iso_day(text: str) -> dt.date:
+def iso_day(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:

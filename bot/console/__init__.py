@@ -9,7 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 import jinja2
@@ -44,9 +47,18 @@ class Console:
     index_verified_at: float = 0.0
     # TRUSTED_PROXIES, parsed once (client address and HTTPS behind a reverse proxy)
     proxies: tuple[Network, ...] = field(init=False)
+    # What time it is (epoch seconds): the day pages show by default, the dates of exports and
+    # the retention's « now ». The wall clock, except in tests, which pass a fixed one.
+    clock: Callable[[], float] = time.time
 
     def __post_init__(self) -> None:
         self.proxies = parse_networks(self.settings.trusted_proxies)
+
+    def today(self) -> date:
+        """Today in Europe/Paris, by :attr:`clock`."""
+        from bot.console.indexer import PARIS
+
+        return datetime.fromtimestamp(self.clock(), PARIS).date()
 
     def tracker_writer(self) -> Engine:
         """A writable engine on the tracker store, for retention deletions only."""
@@ -69,13 +81,17 @@ def _templates() -> jinja2.Environment:
 
 
 def setup_console(
-    app: web.Application, settings: Settings | None = None, project_root: Path = PROJECT_ROOT
+    app: web.Application,
+    settings: Settings | None = None,
+    project_root: Path = PROJECT_ROOT,
+    clock: Callable[[], float] = time.time,
 ) -> None:
-    """Mount the console on ``app`` (routes, middleware, engines opened on startup)."""
+    """Mount the console on ``app`` (routes, middleware, engines opened on startup); ``clock``
+    tells it what time it is (:attr:`Console.clock`)."""
     from bot.console.routes import add_routes
     from bot.console.views import console_middleware
 
-    console = Console(settings or load_settings(), project_root, _templates())
+    console = Console(settings or load_settings(), project_root, _templates(), clock=clock)
     app[CONSOLE] = console
     app.middlewares.append(console_middleware)
     headers.install(app)
@@ -128,7 +144,7 @@ async def run_retention_once(console: Console, now: float | None = None):
                 console.app_engine,
                 console.settings.log_retention_days,
                 Path(console.settings.log_dir),
-                now,
+                console.clock() if now is None else now,
             )
     finally:
         writer.dispose()

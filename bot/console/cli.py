@@ -6,11 +6,12 @@ import argparse
 import contextlib
 import getpass
 import sys
-from datetime import date
+from datetime import datetime, time
 from pathlib import Path
 
 from bot import appdb, logfiles
 from bot.settings import PROJECT_ROOT, load_settings
+from knowledge.cli import iso_day
 
 
 def register(subparsers) -> None:
@@ -41,6 +42,12 @@ def register(subparsers) -> None:
     purge.add_argument(
         "--older-than",
         help="durée, par exemple 395d (défaut : LOG_RETENTION_DAYS)",
+    )
+    purge.add_argument(
+        "--today",
+        type=iso_day,
+        default=None,
+        help="date du jour AAAA-MM-JJ, la durée compte depuis son début (défaut : aujourd'hui)",
     )
     purge.set_defaults(func=_logs_purge)
     erase = logs_sub.add_parser("erase", help="effacer une conversation (demande de la personne)")
@@ -149,6 +156,7 @@ def _users_passwd(args: argparse.Namespace) -> int:
 
 
 def _logs_purge(args: argparse.Namespace) -> int:
+    from bot.console.indexer import PARIS
     from bot.console.retention import parse_days, purge
 
     settings = load_settings()
@@ -157,9 +165,11 @@ def _logs_purge(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
+    now = None if args.today is None else datetime.combine(args.today, time(), PARIS).timestamp()
     with _engines() as (tracker, app):
-        report = purge(tracker, app, days, "cli")
-    rotation = logfiles.rotate(Path(settings.log_dir), date.today(), days)
+        report = purge(tracker, app, days, "cli", now=now)
+    today = args.today or datetime.now(PARIS).date()
+    rotation = logfiles.rotate(Path(settings.log_dir), today, days)
     print(
         f"Purge au-delà de {days} jours : {report.events} événements supprimés, "
         f"{report.conversations} conversations disparues, {report.app_rows} lignes de revue, "

@@ -8,7 +8,7 @@ hours or website. See :mod:`bot.console.corrections` for the export into knowled
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -16,7 +16,6 @@ from aiohttp import web
 
 from bot.console import PREFIX
 from bot.console import corrections as cor
-from bot.console.indexer import PARIS
 from bot.console.views import (
     STAFF,
     _audit,
@@ -47,7 +46,7 @@ NOT_LOADED = (
 def _day(request: web.Request) -> date:
     raw = (request.query.get("on") or "").strip()
     if not raw:
-        return datetime.now(PARIS).date()
+        return _console(request).today()
     try:
         return date.fromisoformat(raw)
     except ValueError:
@@ -201,7 +200,7 @@ async def export_diff(request: web.Request) -> web.StreamResponse:
     console = _console(request)
     rows = await _run(cor.to_export, console.app_engine)
     text, applied, skipped = await _run(cor.diff_text, console.project_root, rows)
-    name = f"corrections_{datetime.now(PARIS).date().isoformat()}.diff"
+    name = f"corrections_{console.today().isoformat()}.diff"
     await _audit(request, "export", name, f"{applied} corrections, {len(skipped)} à la main")
     return attachment(text, "text/x-diff", name)
 

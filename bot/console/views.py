@@ -610,7 +610,7 @@ async def export_download(request: web.Request) -> web.StreamResponse:
     """The accepted examples as a Rasa NLU YAML download."""
     console = _console(request)
     examples = await _run(queries.accepted_examples, console.app_engine)
-    today = datetime.now(PARIS).date()
+    today = console.today()
     text, count, _conflicts, _held_out = await _run(
         export_yaml, examples, today, console.project_root
     )
@@ -623,7 +623,7 @@ async def export_write(request: web.Request) -> web.StreamResponse:
     """Write the accepted examples to ``data/nlu/review_<date>.yml`` for the next training."""
     console = _console(request)
     examples = await _run(queries.accepted_examples, console.app_engine)
-    today = datetime.now(PARIS).date()
+    today = console.today()
     path, count, conflicts, held_out = await _run(
         write_review_file, examples, today, console.project_root
     )
@@ -652,7 +652,7 @@ async def export_write(request: web.Request) -> web.StreamResponse:
 
 
 def _period(request: web.Request) -> tuple[date, date]:
-    today = datetime.now(PARIS).date()
+    today = _console(request).today()
     filters = _filters(request)
     date_to = filters.date_to or today
     date_from = filters.date_from or (date_to - timedelta(days=29))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-import time
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -15,13 +15,17 @@ from bs4 import BeautifulSoup
 
 from bot import appdb
 from bot.console import auth, setup_console
+from bot.console.indexer import PARIS
 from bot.console.sample import Turn, build_tracker, open_store, save_conversations
 from bot.settings import PROJECT_ROOT, load_settings
 
 PASSWORD = "correct horse battery staple"
 PARTNER = "rouen_info_jeunes"
 OTHER_PARTNER = "caen-ij"
-NOW = time.time()
+# The console's clock in every test: the sample conversations are dated from it, and the pages
+# are asked for « today » by it, so no test depends on the day it runs.
+NOW = datetime(2026, 11, 30, 15, 0, tzinfo=PARIS).timestamp()
+TODAY = datetime.fromtimestamp(NOW, PARIS).date()
 DAY = 86400.0
 
 ROUEN = {"entity": "commune", "value": "76540", "start": 10, "end": 15}
@@ -155,14 +159,15 @@ def app_url(accounts_file, tmp_path) -> str:
 
 @pytest.fixture
 def make_console_app(tracker_url, app_url, project_root):
-    """``make_console_app(**settings)``: the console app below, with some settings changed."""
+    """``make_console_app(**settings)``: the console app below, with some settings changed;
+    its clock stands at :data:`NOW`."""
 
     def make(**overrides) -> web.Application:
         settings = replace(
             load_settings({}), tracker_db_url=tracker_url, app_db_url=app_url, **overrides
         )
         app = web.Application()
-        setup_console(app, settings, project_root=project_root)
+        setup_console(app, settings, project_root=project_root, clock=lambda: NOW)
         return app
 
     return make

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from bot import appdb
 from bot.cli import main
 from bot.console import auth
-from tests.console.conftest import private_copy
+from tests.console.conftest import TODAY, private_copy
 
 
 @pytest.fixture
@@ -120,7 +120,9 @@ def test_users_add_refuses_bad_input_in_french(env, monkeypatch, capsys, argv, s
 def test_logs_purge_uses_the_duration(env, monkeypatch, capsys):
     (env / "logs").mkdir()
     (env / "logs" / "web.log.2000-01-01").write_text("x\n", encoding="utf-8")
-    code, out, _ = run(monkeypatch, capsys, ["logs", "purge", "--older-than", "395d"])
+    code, out, _ = run(
+        monkeypatch, capsys, ["logs", "purge", "--older-than", "395d", "--today", str(TODAY)]
+    )
     assert code == 0
     assert "Purge au-delà de 395 jours" in out and "1 conversations disparues" in out
     assert "1 fichiers de journal" in out and not (env / "logs" / "web.log.2000-01-01").exists()
@@ -138,7 +140,7 @@ def test_logs_purge_refuses_a_bad_duration(env, monkeypatch, capsys):
 
 def test_logs_purge_default_comes_from_settings(env, monkeypatch, capsys):
     monkeypatch.setenv("LOG_RETENTION_DAYS", "600")
-    code, out, _ = run(monkeypatch, capsys, ["logs", "purge"])
+    code, out, _ = run(monkeypatch, capsys, ["logs", "purge", "--today", str(TODAY)])
     assert code == 0 and "Purge au-delà de 600 jours" in out
     assert "0 conversations disparues" in out  # the oldest sample conversation is 500 days old
 

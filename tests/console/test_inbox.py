@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 
-from bot.console.indexer import PARIS
 from bot.console.nlu_export import build_yaml, evaluation_keys, existing_examples, write_review_file
 from bot.settings import PROJECT_ROOT
-from tests.console.conftest import assert_valid_for_rasa, page_csrf, soup, texts
+from tests.console.conftest import TODAY, assert_valid_for_rasa, page_csrf, soup, texts
 
 
 def groups(html: str) -> list[tuple[str, str]]:
@@ -78,7 +75,7 @@ async def test_decisions_leave_the_inbox_and_export_is_valid_rasa_data(client_fo
 
     csrf = await page_csrf(client, "/console/inbox")
     written = await client.post("/console/inbox/export", data={"csrf_token": csrf})
-    today = datetime.now(PARIS).date().isoformat()
+    today = TODAY.isoformat()
     notice = soup(await written.text()).select_one(".notice").get_text()
     assert f"1 exemple(s) écrit(s) dans data/nlu/review_{today}.yml" in notice
     path = project_root / "data" / "nlu" / f"review_{today}.yml"

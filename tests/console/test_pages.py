@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from bot import appdb
-from tests.console.conftest import page_csrf, soup, texts
+from tests.console.conftest import NOW, TODAY, page_csrf, soup, texts
 
 
 def listed(html: str) -> list[str]:
@@ -55,15 +56,10 @@ async def test_conversation_filters(client_for, query, expected):
 
 
 async def test_date_range_filter(client_for):
-    from datetime import datetime, timedelta
-
-    from bot.console.indexer import PARIS
-
-    today = datetime.now(PARIS).date()
     client = await client_for("staff@aom.fr")
-    old = await client.get(f"/console/conversations?date_to={today - timedelta(days=100)}")
+    old = await client.get(f"/console/conversations?date_to={TODAY - timedelta(days=100)}")
     assert listed(await old.text()) == ["conv-old"]
-    recent = await client.get(f"/console/conversations?date_from={today - timedelta(days=10)}")
+    recent = await client.get(f"/console/conversations?date_from={TODAY - timedelta(days=10)}")
     assert "conv-old" not in listed(await recent.text())
 
 
@@ -202,7 +198,12 @@ async def test_dashboard_figures_and_tables(client_for, app_url):
     engine = appdb.get_engine(app_url)
     for rating in (1, 1, 1, -1):
         appdb.record_feedback(
-            engine, session_id="conv-rouen", message_id=None, rating=rating, partner_id=None
+            engine,
+            session_id="conv-rouen",
+            message_id=None,
+            rating=rating,
+            partner_id=None,
+            now=NOW - 3600,
         )
     engine.dispose()
     client = await client_for("staff@aom.fr")

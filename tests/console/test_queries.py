@@ -5,17 +5,15 @@ The tracker store is written by Rasa's own SQLTrackerStore; the console reads it
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from bot import appdb
 from bot.console import queries, retention
-from bot.console.indexer import PARIS, sync_index
-from tests.console.conftest import NOW, write_sample
-
-TODAY = datetime.now(PARIS).date()
+from bot.console.indexer import sync_index
+from tests.console.conftest import NOW, TODAY, write_sample
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot import appdb, logfiles
-from bot.console import Console, _templates, queries, retention, run_retention_once
+from bot.console import CONSOLE, Console, _templates, queries, retention, run_retention_once
 from bot.console.indexer import PARIS, sync_index
 from bot.console.nlu_export import write_review_file
 from bot.settings import load_settings
@@ -103,7 +103,9 @@ async def test_the_production_gateway_schedules_the_retention(aiohttp_client, ur
         log_dir=str(tmp_path / "logs"),
         knowledge_db_url=f"sqlite:///{tmp_path / 'no-knowledge.sqlite3'}",
     )
-    client = await aiohttp_client(build_app(settings, retention_delay=0))
+    app = build_app(settings, retention_delay=0)
+    app[CONSOLE].clock = lambda: NOW
+    client = await aiohttp_client(app)
     for _ in range(200):
         if "conv-old" not in _senders(tracker_url):
             break
