@@ -106,16 +106,19 @@ def private_copy(database: Path, folder: Path) -> str:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def sample_urls(request, tmp_path) -> tuple[str, str]:
-    """(tracker URL with the sample conversations, empty app database URL), per backend."""
+def empty_urls(request, tmp_path) -> tuple[str, str]:
+    """(empty tracker store URL, empty app database URL), per backend."""
     if request.param == "sqlite":
-        tracker_url = f"sqlite:///{tmp_path / 'tracker.sqlite3'}"
-        app_url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
-    else:
-        make = request.getfixturevalue("make_postgres_database")
-        tracker_url, app_url = make("tracker"), make("console")
-    write_sample(tracker_url)
-    return tracker_url, app_url
+        return f"sqlite:///{tmp_path / 'tracker.sqlite3'}", f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    make = request.getfixturevalue("make_postgres_database")
+    return make("tracker"), make("console")
+
+
+@pytest.fixture
+def sample_urls(empty_urls) -> tuple[str, str]:
+    """(tracker URL with the sample conversations, empty app database URL), per backend."""
+    write_sample(empty_urls[0])
+    return empty_urls
 
 
 @pytest.fixture

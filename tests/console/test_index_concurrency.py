@@ -24,19 +24,13 @@ from bot.console.sample import open_store, random_trackers, save_conversations
 END = datetime(2026, 11, 30, 18, tzinfo=PARIS).timestamp()
 
 
-@pytest.fixture(params=[pytest.param("postgres", marks=pytest.mark.postgres), "sqlite"])
-def urls(request, tmp_path) -> tuple[str, str]:
-    """(empty tracker store URL, application database URL at the latest schema)."""
-    if request.param == "sqlite":
-        tracker_url = f"sqlite:///{tmp_path / 'tracker.sqlite3'}"
-        app_url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
-    else:
-        make = request.getfixturevalue("make_postgres_database")
-        tracker_url, app_url = make("tracker"), make("console")
-    engine = appdb.get_engine(app_url)
+@pytest.fixture
+def urls(empty_urls) -> tuple[str, str]:
+    """(empty tracker store URL, application database URL at the latest schema), per backend."""
+    engine = appdb.get_engine(empty_urls[1])
     appdb.create_schema(engine)
     engine.dispose()
-    return tracker_url, app_url
+    return empty_urls
 
 
 def write(url: str, n_events: int, seed: int) -> None:
