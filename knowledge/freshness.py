@@ -26,6 +26,7 @@ from knowledge.models import (
     Operator,
     Partner,
     RecurringEvent,
+    RoutingRule,
     Scheme,
     from_record,
 )
@@ -39,6 +40,7 @@ KIND_LABELS = {
     "recurring_event": "rendez-vous récurrent",
     "contact": "ligne ou annuaire",
     "partner": "partenaire",
+    "rule": "règle d'orientation",
 }
 REASON_LABELS = {
     "to_verify": "à vérifier",
@@ -53,6 +55,7 @@ _TABLES = (
     ("recurring_event", schema.recurring_events, RecurringEvent),
     ("contact", schema.contacts, ContactEntry),
     ("partner", schema.partners, Partner),
+    ("rule", schema.rules, RoutingRule),
 )
 
 

@@ -199,6 +199,8 @@ class RoutingRule:
     contact: str | None = None  # optional contacts.yml entry attached to the answer
     source: str = ""
     last_verified: dt.date | None = None
+    review_by: dt.date | None = None  # check it against its source again by then
+    to_verify: bool = False
 
 
 @dataclass(frozen=True)

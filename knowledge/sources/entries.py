@@ -236,7 +236,7 @@ def read_rules(reader: Collector) -> None:
                 situations=t("situations", f.list_of(f.situation), default=()),
                 contact=t("contact", f.ident),
                 source=t("source", f.text) or "",
-                last_verified=t("last_verified", f.date),
+                **reader.freshness(file, rid, raw),
             )
         )
 

@@ -84,6 +84,7 @@ class KnowledgeData:
             ("recurring_event", self.recurring_events),
             ("contact", self.contacts),
             ("partner", self.partners),
+            ("rule", self.rules),
         )
         return [(kind, item) for kind, items in kinds for item in items]
 

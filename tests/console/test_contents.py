@@ -90,6 +90,19 @@ async def test_the_list_filters_by_kind_and_refuses_a_bad_day(client_for, entrie
     assert "Date illisible" in await bad.text()
 
 
+async def test_the_routing_rules_due_are_listed(client_for, entries):
+    rules = [e for kind, e in entries if kind == "rule" and not e.to_verify]
+    assert rules, "the loaded base has no checked routing rule"
+    day = rules[0].review_by + dt.timedelta(days=1)
+    client = await client_for("staff@aom.fr")
+    html = await (await client.get(f"/console/contents?on={day.isoformat()}&kind=rule")).text()
+    overdue = {r.id for r in rules if r.review_by < day}
+    assert {(k, i) for k, i, reason in _rows(html) if reason == "overdue"} == {
+        ("rule", i) for i in overdue
+    }
+    assert "règle d'orientation" in texts(html, "#due-entries tbody td")
+
+
 async def test_the_page_reads_the_knowledge_base_read_only(client_for, console_app):
     await client_for("staff@aom.fr")  # starts the app: engines open
     engine = console_app[CONSOLE].knowledge_engine

@@ -102,6 +102,7 @@ def test_every_entry_carries_its_review_date(knowledge_data):
         "recurring_event",
         "contact",
         "partner",
+        "rule",
     }
     assert all(e.review_by is not None for _k, e in entries)
     # last_verified is a check against the source, or nothing: then the entry says to verify.
@@ -219,6 +220,49 @@ def test_stale_command_counts(knowledge_data, capsys):
         f"à revoir ({flagged} à vérifier, {overdue} revue dépassée, {soon} revue bientôt)."
     )
     assert re.search(rf"^revue dépassée\t{_kind}\t{entry.id}\t", out, re.MULTILINE)
+
+
+def _rule_block(text: str, rule_id: str) -> tuple[int, int]:
+    """Start and end of one rule's lines in routing.yml."""
+    start = text.index(f"  - id: {rule_id}\n")
+    end = text.find("\n  - id: ", start + 1)
+    return start, len(text) if end < 0 else end
+
+
+def test_stale_lists_the_routing_rules_due(knowledge_data, data_copy, capsys):
+    data, _ = knowledge_data
+    rule = next(r for r in data.rules if not r.to_verify)
+    day = rule.review_by + dt.timedelta(days=1)
+    line = rf"^revue dépassée\trule\t{rule.id}\trevue {rule.review_by.isoformat()}\t"
+    assert main(["kb", "stale", "--today", day.isoformat()]) == 0
+    assert re.search(line, capsys.readouterr().out, re.MULTILINE)
+    early = rule.review_by - dt.timedelta(days=31)
+    assert main(["kb", "stale", "--today", early.isoformat()]) == 0
+    assert f"\trule\t{rule.id}\t" not in capsys.readouterr().out
+
+    # A rule nobody has checked against its source is listed to verify, whatever the day.
+    path = data_copy / "routing.yml"
+    text = path.read_text(encoding="utf-8")
+    start, end = _rule_block(text, rule.id)
+    block = re.sub(
+        r"last_verified: .*", "last_verified: null\n    to_verify: true", text[start:end]
+    )
+    path.write_text(text[:start] + block + text[end:], encoding="utf-8")
+    assert main(["kb", "stale", "--data", str(data_copy), "--today", early.isoformat()]) == 0
+    assert re.search(rf"^à vérifier\trule\t{rule.id}\t", capsys.readouterr().out, re.MULTILINE)
+
+
+def test_a_routing_rule_needs_its_review_date(data_copy):
+    path = data_copy / "routing.yml"
+    text = path.read_text(encoding="utf-8")
+    rule_id = text.split("  - id: ", 1)[1].split("\n", 1)[0]
+    start, end = _rule_block(text, rule_id)
+    block = re.sub(r"    review_by: .*\n", "", text[start:end])
+    path.write_text(text[:start] + block + text[end:], encoding="utf-8")
+    problems = [p for p in read_knowledge(data_copy)[1] if p.severity == "error"]
+    assert [(p.file, p.entry, p.field, p.message) for p in problems] == [
+        ("routing.yml", rule_id, "review_by", "champ obligatoire manquant")
+    ]
 
 
 def test_stale_command_refuses_a_bad_day(capsys):
