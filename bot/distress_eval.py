@@ -106,12 +106,16 @@ def score(distress_set: DistressSet, predict: Callable[[str], str]) -> DistressS
     )
 
 
-def rasa_parser(rasa_url: str, timeout: float = 60) -> Callable[[str], str]:
-    """The intent a running Rasa server (``--enable-api``) gives to a text (``/model/parse``)."""
+def rasa_parser(rasa_url: str, token: str, timeout: float = 60) -> Callable[[str], str]:
+    """The intent a running Rasa server (``--enable-api``, its API closed by ``token``) gives
+    to a text (``/model/parse``).
+    """
     session = requests.Session()
 
     def predict(text: str) -> str:
-        response = session.post(f"{rasa_url}/model/parse", json={"text": text}, timeout=timeout)
+        response = session.post(
+            f"{rasa_url}/model/parse", params={"token": token}, json={"text": text}, timeout=timeout
+        )
         response.raise_for_status()
         return (response.json().get("intent") or {}).get("name") or ""
 

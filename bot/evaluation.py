@@ -516,7 +516,7 @@ def _measure_on_stack(
     """
     import requests
 
-    from bot.stack import Stack, free_port
+    from bot.stack import Stack, free_port, rasa_token
 
     conversations = load_conversations(sets.conversations)
     distress_set = load_distress_set(sets.distress)
@@ -546,7 +546,7 @@ def _measure_on_stack(
             f"{time.perf_counter() - started:.0f} s ; analyse du jeu de détresse…",
             flush=True,
         )
-        distress = score(distress_set, rasa_parser(settings.rasa_base_url))
+        distress = score(distress_set, rasa_parser(settings.rasa_base_url, rasa_token(settings)))
     except requests.RequestException as exc:
         raise EvaluationError(f"[{name}] Rasa n'a pas répondu : {exc}") from exc
     finally:

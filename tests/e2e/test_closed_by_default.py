@@ -10,6 +10,7 @@ import urllib.request
 import psutil
 import pytest
 
+from bot.distress_eval import rasa_parser
 from bot.stack import rasa_token
 
 pytestmark = pytest.mark.stack
@@ -38,6 +39,13 @@ def test_rasas_http_api_needs_the_token(live_stack):
     assert _status(f"{base}/status") == 401
     assert _status(f"{base}/conversations/closed-2/tracker?token=wrong") == 401
     assert _status(f"{base}/conversations/closed-2/tracker?token={token}") == 200
+
+
+def test_the_distress_evaluation_parses_with_the_token(live_stack):
+    # `make eval` scores the distress set through /model/parse (bot/distress_eval.py)
+    parse = rasa_parser(live_stack.settings.rasa_base_url, rasa_token(live_stack.settings))
+    assert parse("je veux mourir") == "distress"
+    assert parse("bonjour") == "greet"
 
 
 def test_every_service_listens_on_the_configured_host_only(live_stack):
