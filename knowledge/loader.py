@@ -3,17 +3,23 @@
 The tables are emptied and refilled inside a single transaction: if anything fails (bad data
 caught late, database error, Ctrl-C) the transaction rolls back and readers keep seeing the
 previous content. Validation runs first, so a load with any error never touches the database.
+
+The same transaction writes the content's version stamp (a hash of everything loaded) in
+``kb_meta``: running processes compare it with the one they serve to know that they must re-read
+the base (``knowledge/live.py``). Loading the same content again writes nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, insert, select
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 
 from knowledge import schema
 from knowledge.models import to_record
@@ -84,12 +90,52 @@ def _rows(data: KnowledgeData) -> dict:
     }
 
 
-def write(data: KnowledgeData, engine: Engine, progress: Progress = lambda _msg: None) -> dict:
-    """Replace the whole content of the database with ``data`` in ONE transaction."""
+def content_version(rows: dict) -> str:
+    """The version stamp of the rows :func:`write` stores: a hash of all of them.
+
+    The same content gives the same stamp whenever and wherever it is loaded, so a process that
+    missed a load followed by its undoing has nothing to re-read.
+    """
+    digest = hashlib.sha256(f"schema {schema.SCHEMA_VERSION}\n".encode())
+    for table, _label in schema.CONTENT_TABLES:
+        digest.update(f"table {table.name}\n".encode())
+        for row in rows[table]:
+            digest.update(json.dumps(row, sort_keys=True, ensure_ascii=False).encode())
+            digest.update(b"\n")
+    return digest.hexdigest()[:32]
+
+
+_VERSION_QUERY = select(schema.meta.c.value).where(schema.meta.c.key == schema.VERSION_KEY)
+
+
+def stored_version(conn: Connection) -> str | None:
+    """The version stamp of the loaded content (``None`` for a base loaded before stamps).
+
+    One query of one row: the running services make it every few seconds. It fails when the
+    tables do not exist.
+    """
+    return conn.execute(_VERSION_QUERY).scalar_one_or_none()
+
+
+def write(
+    data: KnowledgeData,
+    engine: Engine,
+    progress: Progress = lambda _msg: None,
+    now: dt.datetime | None = None,
+) -> dict:
+    """Replace the whole content of the database with ``data`` in ONE transaction.
+
+    The content's version stamp and ``now`` (the load time, default: the clock) are written in
+    the same transaction; when the base already holds this very content, nothing is written.
+    """
     schema.metadata.create_all(engine)
     rows = _rows(data)
-    counts = {}
+    version = content_version(rows)
+    counts = {label: len(rows[table]) for table, label in schema.CONTENT_TABLES}
     with engine.begin() as conn:
+        if stored_version(conn) == version:
+            progress(f"  contenu identique à la base (version {version}) : rien à réécrire")
+            return counts
         # Children first is not needed (no foreign keys), but a stable order keeps logs readable.
         for table, _label in reversed(schema.CONTENT_TABLES):
             conn.execute(table.delete())
@@ -98,15 +144,17 @@ def write(data: KnowledgeData, engine: Engine, progress: Progress = lambda _msg:
             batch = rows[table]
             if batch:
                 conn.execute(insert(table), batch)
-            counts[label] = len(batch)
             progress(f"  {label:<30} {len(batch):>6}")
+        loaded_at = (now or dt.datetime.now(dt.timezone.utc)).isoformat()
         conn.execute(
             insert(schema.meta),
             [
                 {"key": "schema_version", "value": schema.SCHEMA_VERSION},
-                {"key": "loaded_at", "value": dt.datetime.now(dt.timezone.utc).isoformat()},
+                {"key": schema.VERSION_KEY, "value": version},
+                {"key": "loaded_at", "value": loaded_at},
             ],
         )
+        progress(f"  version {version}")
     return counts
 
 
@@ -114,10 +162,12 @@ def load(
     url: str | None = None,
     data_dir: Path | str = DATA_DIR,
     progress: Progress = lambda _msg: None,
+    now: dt.datetime | None = None,
 ) -> tuple[dict, list[Problem]]:
     """Validate ``data_dir`` then load it into ``url``; raise :class:`LoadRefused` on errors.
 
-    Returns (rows per table, warnings).
+    ``now`` is recorded as the load time (default: the clock). Returns (rows per table,
+    warnings).
     """
     started = time.perf_counter()
     progress(f"Lecture et validation de {data_dir}…")
@@ -127,7 +177,7 @@ def load(
     progress(f"Validé en {time.perf_counter() - started:.2f} s ; chargement (une transaction)…")
     engine = make_engine(url)
     try:
-        counts = write(data, engine, progress)
+        counts = write(data, engine, progress, now)
     finally:
         engine.dispose()
     progress(f"Chargé en {time.perf_counter() - started:.2f} s.")

@@ -10,6 +10,9 @@ from __future__ import annotations
 from sqlalchemy import JSON, Column, Integer, MetaData, String, Table
 
 SCHEMA_VERSION = "1"
+# kb_meta key of the content's version stamp (knowledge/loader.py writes it, knowledge/live.py
+# watches it).
+VERSION_KEY = "version"
 
 metadata = MetaData()
 

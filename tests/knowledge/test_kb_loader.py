@@ -74,9 +74,11 @@ def test_database_failure_midway_rolls_back(url, data_copy, monkeypatch):
         return rows
 
     monkeypatch.setattr(loader, "_rows", rows_with_duplicate)
+    version = KnowledgeBase.from_url(url).version
     assert main(["kb", "load", "--db", url, "--data", str(data_copy), "--quiet"]) == 1
     assert stats(url) == before
     assert _rouen_name(url) == "Rouen"
+    assert KnowledgeBase.from_url(url).stored_version() == version  # the stamp too
 
 
 def test_load_command_refuses_broken_data_with_exit_code(url, data_copy, capsys):
