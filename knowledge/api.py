@@ -3,23 +3,26 @@
 The whole base is small (a few thousand rows, well under a megabyte), so :class:`KnowledgeBase`
 reads it once from SQL into frozen objects and answers every question from memory: a message
 needs sub-millisecond answers and the commune resolver needs the names in memory anyway. After
-``python -m bot kb load``, call :meth:`KnowledgeBase.reload` (or restart) to see the new content.
+``python -m bot kb load``, :meth:`KnowledgeBase.refresh_if_changed` re-reads it when its version
+stamp changed; the running services call it through ``knowledge/live.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from knowledge import schema
 from knowledge.annuaire import distance_km
-from knowledge.loader import make_engine
+from knowledge.loader import make_engine, stored_version
 from knowledge.models import (
     Commune,
     CommuneMatch,
@@ -99,15 +102,40 @@ class _Snapshot:
     common_words: list[str] = field(default_factory=list)
     outside_places: list[str] = field(default_factory=list)
     near_words: list[str] = field(default_factory=list)
+    version: str | None = None  # the stamp of the load it was read from
+    resolver: CommuneResolver | None = None  # built on first use, for this snapshot only
+
+
+@contextmanager
+def _read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection whose reads all see the same committed state of the base.
+
+    Without it each SELECT sees the latest commit, so a ``kb load`` committing between two of
+    them would give the communes of one load and the operators of the next: SQLite's Python
+    driver opens no transaction for reads, and PostgreSQL's default isolation takes a new
+    picture at each statement.
+    """
+    with engine.connect() as conn:
+        reader = conn
+        if engine.dialect.name == "postgresql":
+            # SQLAlchemy 1.4 returns a copy that sets the level on the same DBAPI connection.
+            reader = conn.execution_options(isolation_level="REPEATABLE READ")
+        elif engine.dialect.name == "sqlite":
+            reader.exec_driver_sql("BEGIN")
+        try:
+            yield reader
+        finally:
+            reader.rollback()
 
 
 def _read_snapshot(engine: Engine) -> _Snapshot:
     snap = _Snapshot()
-    with engine.connect() as conn:
+    with _read_transaction(engine) as conn:
         if not engine.dialect.has_table(conn, schema.meta.name):
             raise KnowledgeBaseNotLoaded(
                 "La base de connaissances est vide : lancez `python -m bot kb load`."
             )
+        snap.version = stored_version(conn)
 
         def records(table, cls):
             return [from_record(cls, r) for (r,) in conn.execute(select(table.c.data))]
@@ -134,6 +162,46 @@ def _read_snapshot(engine: Engine) -> _Snapshot:
     return snap
 
 
+def _build_resolver(snap: _Snapshot) -> CommuneResolver:
+    return CommuneResolver(
+        snap.communes.values(),
+        snap.former_communes,
+        snap.departements.values(),
+        snap.common_words,
+        snap.outside_places,
+        snap.near_words,
+    )
+
+
+def _state(snap: _Snapshot) -> dict[str, Any]:
+    """The attributes of a :class:`KnowledgeBase` serving ``snap``: the snapshot and its indexes."""
+    scheme_keys: dict[str, str] = {}
+    for s in snap.schemes.values():
+        for name in (s.id, s.name, *s.aliases):
+            scheme_keys.setdefault(fold(name, words_only=True), s.id)
+    job_choices: dict[str, str] = {}
+    for j in snap.jobs.values():
+        for name in (j.name, *j.aliases):
+            job_choices.setdefault(fold(name, words_only=True), j.id)
+    # Offices with a place, per type; the region-wide entry of each type apart. The Missions
+    # Locales of the UNML table are head offices, reached through the commune.
+    local: dict[str, list[Operator]] = {}
+    regional: dict[str, Operator] = {}
+    for op in sorted(snap.operators.values(), key=lambda o: o.id):
+        if op.coverage.region:
+            regional.setdefault(op.type, op)
+        elif not (op.type == "mission_locale" and op.annuaire_id is None):
+            local.setdefault(op.type, []).append(op)
+    return {
+        "_snap": snap,
+        "_scheme_keys": scheme_keys,
+        "_scheme_choices": list(scheme_keys),
+        "_job_choices": job_choices,
+        "_local": local,
+        "_regional": regional,
+    }
+
+
 def _situations(situation: str | Iterable[str] | None) -> set[str]:
     if situation is None:
         return set()
@@ -146,71 +214,67 @@ class KnowledgeBase:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._lock = threading.Lock()
-        self._resolver: CommuneResolver | None = None
-        self._snap = _read_snapshot(engine)
-        self._index()
+        self._reloading = threading.Lock()
+        self.__dict__.update(_state(_read_snapshot(engine)))
 
     @classmethod
     def from_url(cls, url: str | None = None) -> KnowledgeBase:
         """Open the base at ``url`` (default: ``KNOWLEDGE_DB_URL`` or the SQLite file)."""
         return cls(make_engine(url))
 
+    @property
+    def version(self) -> str | None:
+        """The version stamp of the content served (``None`` for a base loaded before stamps)."""
+        return self._snap.version
+
+    def stored_version(self) -> str | None:
+        """The version stamp of the content in the database now: one small query."""
+        with self._engine.connect() as conn:
+            return stored_version(conn)
+
+    def refresh_if_changed(self) -> bool:
+        """Re-read the database if a load changed it since this snapshot; True if it did.
+
+        Costs one small query when nothing changed. A database error propagates and leaves the
+        snapshot served as it was.
+        """
+        if self.stored_version() == self.version:
+            return False
+        self.reload()
+        return True
+
     def reload(self) -> None:
-        """Re-read the database (after ``kb load``); readers keep the old view until it is done."""
-        snap = _read_snapshot(self._engine)
-        with self._lock:
-            self._snap, self._resolver = snap, None
-            self._index()
+        """Re-read the database (after ``kb load``); readers keep the old view until it is done.
+
+        The new view is read in one transaction (never half a load) and replaces the old one in
+        one step: another thread sees the old state or the new one, never a mix of the two.
+        """
+        with self._reloading:
+            snap = _read_snapshot(self._engine)
+            if self._snap.resolver is not None:
+                # The resolver was in use: have it ready before the next message needs it.
+                snap.resolver = _build_resolver(snap)
+            self.__dict__.update(_state(snap))
 
     def close(self) -> None:
         """Release the database connections."""
         self._engine.dispose()
-
-    def _index(self) -> None:
-        snap = self._snap
-        self._scheme_keys: dict[str, str] = {}
-        for s in snap.schemes.values():
-            for name in (s.id, s.name, *s.aliases):
-                self._scheme_keys.setdefault(fold(name, words_only=True), s.id)
-        self._scheme_choices = list(self._scheme_keys)
-        self._job_choices: dict[str, str] = {}
-        for j in snap.jobs.values():
-            for name in (j.name, *j.aliases):
-                self._job_choices.setdefault(fold(name, words_only=True), j.id)
-        # Offices with a place, per type; the region-wide entry of each type apart. The
-        # Missions Locales of the UNML table are head offices, reached through the commune.
-        self._local: dict[str, list[Operator]] = {}
-        self._regional: dict[str, Operator] = {}
-        for op in sorted(snap.operators.values(), key=lambda o: o.id):
-            if op.coverage.region:
-                self._regional.setdefault(op.type, op)
-            elif not (op.type == "mission_locale" and op.annuaire_id is None):
-                self._local.setdefault(op.type, []).append(op)
 
     # -- communes ---------------------------------------------------------------------------
 
     @property
     def resolver(self) -> CommuneResolver:
         """The commune resolver, built on first use (about 0.1 s)."""
-        resolver = self._resolver
-        if resolver is None:
+        snap = self._snap
+        if snap.resolver is None:
             with self._lock:
-                if self._resolver is None:
-                    self._resolver = self.build_resolver()
-                resolver = self._resolver
-        return resolver
+                if snap.resolver is None:
+                    snap.resolver = _build_resolver(snap)
+        return snap.resolver
 
     def build_resolver(self) -> CommuneResolver:
         """A new resolver over the loaded communes (the benchmark times this)."""
-        s = self._snap
-        return CommuneResolver(
-            s.communes.values(),
-            s.former_communes,
-            s.departements.values(),
-            s.common_words,
-            s.outside_places,
-            s.near_words,
-        )
+        return _build_resolver(self._snap)
 
     def resolve_commune(self, text: str, limit: int = 5) -> list[CommuneMatch]:
         """Ranked Normandy communes meant by ``text`` (a mention or a sentence), ``[]`` if none."""
