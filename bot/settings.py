@@ -62,6 +62,13 @@ class Settings:
     knowledge_db_url: str = _setting(
         "KNOWLEDGE_DB_URL", _sqlite("knowledge.sqlite3"), "SQLAlchemy URL of the knowledge base"
     )
+    knowledge_refresh_seconds: int = _setting(
+        "KNOWLEDGE_REFRESH_SECONDS",
+        30,
+        "how often the action servers, the gateways and Rasa's commune resolver check whether "
+        "`kb load` changed the knowledge base (one small query), and re-read it if so "
+        "(0: at every use)",
+    )
     tracker_db_url: str = _setting(
         "TRACKER_DB_URL", _sqlite("tracker.sqlite3"), "SQLAlchemy URL of Rasa's SQL tracker store"
     )

@@ -98,3 +98,22 @@ def knowledge_db_url(tmp_path_factory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('knowledge') / 'knowledge.sqlite3'}"
     load(url)
     return url
+
+
+class ManualClock:
+    """A clock that moves only when told: code that waits on time is tested without sleeping."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture()
+def clock() -> ManualClock:
+    """A :class:`ManualClock` to pass where code takes ``clock=time.monotonic``."""
+    return ManualClock()
