@@ -43,13 +43,22 @@ def default_url() -> str:
     return load_settings().knowledge_db_url
 
 
+# Seconds to wait for a PostgreSQL server to accept a connection (unless the URL says otherwise):
+# the services check the base every few seconds, and a server that does not answer must not
+# hold them for the system's TCP timeout (minutes).
+CONNECT_TIMEOUT = 5
+
+
 def make_engine(url: str | None = None) -> Engine:
     """Engine for ``url`` (default: settings); creates the SQLite file's folder if needed."""
     url = url or default_url()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    return create_engine(url, future=True)
+    connect_args = {}
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT
+    return create_engine(url, future=True, connect_args=connect_args)
 
 
 def _rows(data: KnowledgeData) -> dict:
