@@ -14,6 +14,8 @@ typos, reads postcodes and former communes, and finds mentions DIET missed. Afte
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -31,6 +33,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from knowledge.live import KnowledgeBaseUnavailable, LiveKnowledge
 from knowledge.models import CommuneMatch
 
 logger = logging.getLogger(__name__)
@@ -59,11 +62,10 @@ class CommuneEntityResolver(GraphComponent):
     def get_default_config() -> dict[str, Any]:
         return {"margin": DEFAULT_MARGIN, "knowledge_db_url": None}
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], clock: Callable[[], float] = time.monotonic) -> None:
         self._margin = float(config.get("margin", DEFAULT_MARGIN))
-        self._url = config.get("knowledge_db_url")
-        self._kb = None
-        self._unavailable = False
+        # Opened on first use, retried after a failure, re-read after a `kb load`.
+        self._knowledge = LiveKnowledge.from_url(config.get("knowledge_db_url"), clock=clock)
 
     @classmethod
     def create(
@@ -75,25 +77,13 @@ class CommuneEntityResolver(GraphComponent):
     ) -> CommuneEntityResolver:
         return cls(config)
 
-    def _knowledge(self):
-        """The knowledge base, opened on first use; ``None`` (logged once) when not loaded."""
-        if self._kb is None and not self._unavailable:
-            from knowledge.api import KnowledgeBase
-
-            try:
-                self._kb = KnowledgeBase.from_url(self._url)
-            except Exception:  # the bot still answers, only without INSEE codes
-                self._unavailable = True
-                logger.exception(
-                    "Knowledge base unavailable: commune entities stay as typed. "
-                    "Run `python -m bot kb load`."
-                )
-        return self._kb
-
     def process(self, messages: list[Message]) -> list[Message]:
         """Resolve and complete the `commune` entities of each message."""
-        kb = self._knowledge()
-        if kb is None:
+        try:
+            kb = self._knowledge.current()
+        except KnowledgeBaseUnavailable:
+            # Logged by LiveKnowledge, tried again later: meanwhile the bot still answers,
+            # with the communes as typed.
             return messages
         for message in messages:
             text = message.get(TEXT)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.communes import CommuneEntityResolver
+from knowledge.loader import load
+from knowledge.sources import DATA_DIR
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +77,36 @@ def test_a_diet_entity_is_resolved_not_duplicated(component):
     }
     found = communes(component, text, [diet])
     assert [(e["value"], e["extractor"]) for e in found] == [("14118", "DIET")]
+
+
+def test_a_base_loaded_after_rasa_started_is_used_without_a_restart(tmp_path, clock):
+    # Rasa may start before `kb load` (or while the database is down): the resolver used to give
+    # up for good after the first failure.
+    url = f"sqlite:///{tmp_path / 'knowledge.sqlite3'}"
+    component = CommuneEntityResolver({"knowledge_db_url": url}, clock=clock)
+    assert communes(component, "je suis a tourlaville") == []  # the bot answers meanwhile
+    load(url)
+    clock.advance(1)  # the first retry
+    assert [e["value"] for e in communes(component, "je suis a tourlaville")] == ["50129"]
+
+
+def test_a_new_load_reaches_the_resolver_within_the_refresh_interval(tmp_path, clock, monkeypatch):
+    monkeypatch.setenv("KNOWLEDGE_REFRESH_SECONDS", "30")
+    url = f"sqlite:///{tmp_path / 'knowledge.sqlite3'}"
+    load(url)
+    component = CommuneEntityResolver({"knowledge_db_url": url}, clock=clock)
+    (entity,) = communes(component, "j'habite a rouen")
+    assert (entity["value"], entity["name"]) == ("76540", "Rouen")
+    data = shutil.copytree(DATA_DIR, tmp_path / "data")
+    table = data / "territories" / "communes.csv"
+    table.write_text(
+        table.read_text(encoding="utf-8").replace(",Rouen,", ",Rouen-sur-Seine,"),
+        encoding="utf-8",
+    )
+    load(url, data)
+    clock.advance(29)
+    (entity,) = communes(component, "j'habite a rouen")
+    assert entity["name"] == "Rouen"  # served from memory until the interval has passed
+    clock.advance(1)
+    (entity,) = communes(component, "j'habite a rouen sur seine")
+    assert (entity["value"], entity["name"]) == ("76540", "Rouen-sur-Seine")
