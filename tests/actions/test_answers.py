@@ -23,6 +23,7 @@ from actions.schemes import (
     ActionYouthOffer,
 )
 from actions.session import ActionSessionStart
+from knowledge.live import LiveKnowledge
 
 
 def slot_values(events) -> dict:
@@ -397,7 +398,7 @@ async def test_a_knowledge_base_error_gets_an_apology_not_silence(
 ):
     # Read the line once while the base works, as the running server would have.
     parcours_metiers_text()
-    monkeypatch.setattr("actions.knowledge_access._kb", Broken())
+    monkeypatch.setattr("actions.knowledge_access._live", LiveKnowledge.fixed(Broken()))
     tracker = make_tracker(
         slots={"topic": "formation", "commune": "27375", "age": 19},
         sender_id="conv-42",

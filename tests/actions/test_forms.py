@@ -7,6 +7,7 @@ from action_helpers import all_text, make_tracker, shown
 from rasa_sdk.events import SlotSet
 
 from actions.forms import ActionAskCommune, ValidateContactForm, ValidateEligibilityForm
+from knowledge.live import LiveKnowledge
 
 
 def slot_values(events) -> dict:
@@ -452,7 +453,7 @@ async def test_a_failing_validation_apologises_and_closes_the_form(
         def __getattr__(self, name):
             raise ConnectionError("database unreachable")
 
-    monkeypatch.setattr("actions.knowledge_access._kb", Broken())
+    monkeypatch.setattr("actions.knowledge_access._live", LiveKnowledge.fixed(Broken()))
     tracker = make_tracker(
         slots={"topic": "formation", "requested_slot": "commune"},
         candidates={"commune": "louvier"},
