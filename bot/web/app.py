@@ -23,7 +23,7 @@ from bot.console import setup_console
 from bot.settings import Settings, load_settings
 from bot.web import headers, timing
 from bot.web.access import add_cors_headers
-from bot.web.directory import PartnerDirectory
+from bot.web.directory import PARTNER_CACHE_SECONDS, PartnerDirectory
 from bot.web.errors import ApiError, from_http_exception
 from bot.web.keys import (
     APP_DB_KEY,
@@ -120,22 +120,34 @@ async def _rate_limits(app: web.Application) -> AsyncIterator[None]:
 
 def _knowledge_base(given: Any):
     async def open_knowledge(app: web.Application) -> AsyncIterator[None]:
-        knowledge, opened = given, None
-        if knowledge is None:
-            try:
-                # Imported here: the gateway must start (and say "knowledge: down" in /healthz)
-                # even when the knowledge package or its database is broken.
-                from knowledge.api import KnowledgeBase
+        live = None
+        try:
+            # Imported here: the gateway must start (and say "knowledge: down" in /healthz)
+            # even when the knowledge package or its database is broken.
+            from knowledge.live import LiveKnowledge
 
-                url = app[SETTINGS_KEY].knowledge_db_url
-                knowledge = opened = await asyncio.to_thread(KnowledgeBase.from_url, url)
-            except Exception:
-                log.exception("the knowledge base could not be opened")
+            if isinstance(given, LiveKnowledge):
+                live = given
+            elif given is not None:
+                live = LiveKnowledge.fixed(given)
+            else:
+                settings = app[SETTINGS_KEY]
+                live = LiveKnowledge.from_url(
+                    settings.knowledge_db_url, every=settings.knowledge_refresh_seconds
+                )
+                # Opened now rather than on the first message; a failure is logged and the
+                # opening tried again later (knowledge/live.py).
+                await asyncio.to_thread(live.current)
+        except Exception:
+            if live is None:
+                log.exception("the knowledge base could not be set up")
         held = app[SAFETY_KEY].answers.contacts if app[SAFETY_KEY].answers else {}
-        app[PARTNERS_KEY] = PartnerDirectory(knowledge, held=held)
+        # A partner is never cached longer than the base's own refresh interval.
+        ttl = min(PARTNER_CACHE_SECONDS, app[SETTINGS_KEY].knowledge_refresh_seconds)
+        app[PARTNERS_KEY] = PartnerDirectory(live, ttl=ttl, held=held)
         yield
-        if opened is not None and callable(getattr(opened, "close", None)):
-            await asyncio.to_thread(opened.close)
+        if live is not None:
+            await asyncio.to_thread(live.close)
 
     return open_knowledge
 
@@ -155,7 +167,8 @@ def create_app(settings: Settings | None = None, *, knowledge: Any = None) -> we
     """The gateway application.
 
     ``knowledge`` is an open ``knowledge.api.KnowledgeBase`` (or an object with its ``partner``
-    and ``contact`` methods); by default one is opened from ``settings.knowledge_db_url``.
+    and ``contact`` methods), served as it is, or a ``knowledge.live.LiveKnowledge``; by default
+    one is opened from ``settings.knowledge_db_url`` and re-read after each ``kb load``.
     """
     settings = settings or load_settings()
     app = web.Application(middlewares=[errors_and_headers], client_max_size=MAX_REQUEST_BODY)

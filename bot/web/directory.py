@@ -1,7 +1,10 @@
 """What the gateway asks the knowledge base: partners, and the line to call when Rasa is down.
 
-The knowledge API is synchronous (SQLAlchemy); calls run in a worker thread so a slow query never
-blocks the event loop, and partners are cached briefly because every chat message needs one.
+The knowledge API is synchronous: it answers from memory, but opening the base or re-reading it
+after a ``kb load`` queries the database (``knowledge/live.py``), so calls run in a worker thread
+and never block the event loop. Partners are cached a few seconds because every chat message
+needs one; with the base's own refresh interval, a changed partner reaches the widget within
+``KNOWLEDGE_REFRESH_SECONDS`` plus that cache's life.
 """
 
 from __future__ import annotations
@@ -22,21 +25,32 @@ async def _call(function: Callable[..., Any], *args: Any) -> Any:
     return await result if inspect.isawaitable(result) else result
 
 
+# Seconds a partner lookup is shared by the requests that need it.
+PARTNER_CACHE_SECONDS = 5.0
+
+
 class KnowledgeUnavailable(RuntimeError):
-    """The knowledge base could not be opened at start-up."""
+    """The knowledge package could not be imported: there is no knowledge base to ask."""
 
 
 class PartnerDirectory:
-    """Partner lookups and the fallback contact, over a ``knowledge.api.KnowledgeBase``."""
+    """Partner lookups and the fallback contact, over a ``knowledge.live.LiveKnowledge``."""
 
     def __init__(
-        self, knowledge: Any, ttl: float = 60.0, held: dict[str, Any] | None = None
+        self,
+        knowledge: Any,
+        ttl: float = PARTNER_CACHE_SECONDS,
+        held: dict[str, Any] | None = None,
     ) -> None:
         self.knowledge = knowledge
         self.ttl = ttl
         # contacts.yml entries read at start-up: the apology keeps its line when the base is down.
         self.held = held or {}
         self._cache: dict[str, tuple[float, asyncio.Future[Any]]] = {}
+
+    def _ask(self, method: str, *args: Any) -> Any:
+        """``method(*args)`` on the current base (in a worker thread: it may check or open it)."""
+        return getattr(self.knowledge.current(), method)(*args)
 
     async def partner(self, partner_id: Any) -> Any | None:
         """The partner with this id, or ``None`` when unknown or malformed.
@@ -55,7 +69,7 @@ class PartnerDirectory:
             # its own in the thread pool.
             if len(self._cache) > 1000:  # ids are checked, but a flood of unknown ones is bounded
                 self._cache.clear()
-            lookup = asyncio.ensure_future(_call(self.knowledge.partner, partner_id))
+            lookup = asyncio.ensure_future(_call(self._ask, "partner", partner_id))
             cached = self._cache[partner_id] = (now + self.ttl, lookup)
         try:
             # shield: one caller giving up (client gone) must not cancel the others' lookup.
@@ -71,7 +85,7 @@ class PartnerDirectory:
         entry = None
         if self.knowledge is not None:
             try:
-                entry = await _call(self.knowledge.contact, FALLBACK_CONTACT_ID)
+                entry = await _call(self._ask, "contact", FALLBACK_CONTACT_ID)
             except Exception:  # the knowledge base may be down too; the apology still goes out
                 entry = None
         entry = entry or self.held.get(FALLBACK_CONTACT_ID)
@@ -94,7 +108,7 @@ class PartnerDirectory:
         if self.knowledge is None:
             return {"ok": False, "detail": "non ouverte"}
         try:
-            entry = await _call(self.knowledge.contact, FALLBACK_CONTACT_ID)
+            entry = await _call(self._ask, "contact", FALLBACK_CONTACT_ID)
         except Exception as exc:  # any driver error means "down" for the health check
             return {"ok": False, "detail": type(exc).__name__}
         return {"ok": True, "detail": "ok" if entry else f"ok, sans contact {FALLBACK_CONTACT_ID}"}

@@ -16,6 +16,7 @@ from bot.settings import PROJECT_ROOT, load_settings
 from bot.stack import free_port
 from bot.web.app import create_app
 from knowledge.api import KnowledgeBase
+from knowledge.live import LiveKnowledge
 from knowledge.loader import load
 
 
@@ -110,6 +111,31 @@ async def test_gateway_starts_and_reports_a_missing_knowledge_base(
     )
     assert chat.status == 503
     assert "indisponible" in (await chat.json())["message"]
+
+
+async def test_gateway_picks_up_a_knowledge_base_loaded_after_it_started(
+    fake_rasa, aiohttp_client, tmp_path, clock
+):
+    # It used to open the base once at start-up and give up for good when it could not.
+    url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    settings = replace(
+        load_settings({}),
+        rasa_url=f"http://127.0.0.1:{fake_rasa.port}",
+        action_port=fake_rasa.port,
+        knowledge_db_url=url,
+        app_db_url=f"sqlite:///{tmp_path / 'app.sqlite3'}",
+        tracker_db_url=f"sqlite:///{tmp_path / 'tracker.sqlite3'}",
+    )
+    knowledge = LiveKnowledge.from_url(url, every=30, clock=clock)
+    client = await aiohttp_client(create_app(settings, knowledge=knowledge))
+    config = "/api/config?partner=rouen_info_jeunes"
+    assert (await client.get(config)).status == 503
+    load(url)
+    clock.advance(1)  # the first retry
+    response = await client.get(config)
+    assert response.status == 200
+    assert (await response.json())["partner"]["name"] == "Rouen Info Jeunes"
+    assert (await client.get("/healthz")).status == 200
 
 
 def test_python_m_bot_web_serves_the_demo(tmp_path):

@@ -12,6 +12,7 @@ from bot.stack import free_port
 from bot.web import timing
 from bot.web.directory import PartnerDirectory
 from bot.web.fake_rasa import create_fake_rasa
+from knowledge.live import LiveKnowledge
 
 
 async def test_chat_answer_says_how_long_rasa_took_and_how_long_the_gateway_worked(
@@ -62,7 +63,7 @@ class SlowPartners:
 
 async def test_requests_arriving_while_a_partner_is_looked_up_share_that_lookup():
     knowledge = SlowPartners()
-    directory = PartnerDirectory(knowledge, ttl=0.2)
+    directory = PartnerDirectory(LiveKnowledge.fixed(knowledge), ttl=0.2)
     first = await asyncio.gather(*(directory.partner("partenaire") for _ in range(20)))
     assert first == [{"id": "partenaire"}] * 20
     assert knowledge.queries == 1
@@ -72,7 +73,7 @@ async def test_requests_arriving_while_a_partner_is_looked_up_share_that_lookup(
 
 
 async def test_a_caller_giving_up_does_not_cancel_the_others_lookup():
-    directory = PartnerDirectory(SlowPartners())
+    directory = PartnerDirectory(LiveKnowledge.fixed(SlowPartners()))
     impatient = asyncio.ensure_future(directory.partner("partenaire"))
     patient = asyncio.ensure_future(directory.partner("partenaire"))
     await asyncio.sleep(0.01)
@@ -90,7 +91,7 @@ async def test_a_failed_lookup_is_not_kept():
                 raise ConnectionError("database restarting")
             return {"id": partner_id}
 
-    directory = PartnerDirectory(Flaky())
+    directory = PartnerDirectory(LiveKnowledge.fixed(Flaky()))
     with pytest.raises(ConnectionError):
         await directory.partner("partenaire")
     assert await directory.partner("partenaire") == {"id": "partenaire"}
