@@ -51,6 +51,11 @@ BENCHMARKS = {
         "(issue 14)",
         _module("scaleout"),
     ),
+    "refresh": (
+        "following `kb load` without a restart: stamp check, re-read, on SQLite and PostgreSQL, "
+        "vs a restart (issue 14)",
+        _module("refresh"),
+    ),
     "console": (
         "console pages over 100,000 tracker events, p95 ≤ 300 ms (issue 6)",
         _module("console"),
