@@ -1,0 +1,116 @@
+"""NLU component that finds who is asking when DIET missed it: a parent or another relative.
+
+« ma fille a 14 ans », « maman d'une fille de 17 ans », « je suis le père d'un lycéen »: the
+`role` entity (value "parent") fills the `profile` slot, which switches the answers to « vous »
+and makes the age and situation the young person's (domain/actions.yml). DIET learns it from
+data/nlu/parents.yml; this reader adds a `role` entity where the patterns of
+``role_patterns.yml`` match and DIET found none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from knowledge.text import fold
+
+ROLE = "role"
+PARENT = "parent"
+PATTERNS_FILE = Path(__file__).with_name("role_patterns.yml")
+
+
+@dataclass(frozen=True)
+class RoleMention:
+    start: int
+    end: int
+    text: str
+
+
+@cache
+def _patterns(
+    path: Path = PATTERNS_FILE,
+) -> tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]:
+    """(patterns, not_when) of ``path``, compiled."""
+    content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    pieces = content.get("pieces") or {}
+
+    def compiled(key: str) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p.format(**pieces)) for p in content.get(key) or [])
+
+    return compiled("patterns"), compiled("not_when")
+
+
+def find_parent_mentions(text: str) -> list[RoleMention]:
+    """Where ``text`` says that an adult speaks of a young person of their family."""
+    folded = fold(text, keep_length=True)
+    patterns, not_when = _patterns()
+    if any(p.search(folded) for p in not_when):
+        return []
+    found = sorted((m.start(), m.end()) for pattern in patterns for m in pattern.finditer(folded))
+    mentions: list[RoleMention] = []
+    for start, end in found:
+        if mentions and start < mentions[-1].end:
+            continue  # overlapping matches: the first one says it
+        mentions.append(RoleMention(start, end, text[start:end]))
+    return mentions
+
+
+def read_roles(text: str, entities: list[dict]) -> list[dict]:
+    """``entities`` plus a `role` entity for the first parent mention, when DIET found none."""
+    if any(e.get(ENTITY_ATTRIBUTE_TYPE) == ROLE for e in entities):
+        return entities
+    mentions = find_parent_mentions(text)
+    if not mentions:
+        return entities
+    first = mentions[0]
+    entity = {
+        ENTITY_ATTRIBUTE_TYPE: ROLE,
+        ENTITY_ATTRIBUTE_START: first.start,
+        ENTITY_ATTRIBUTE_END: first.end,
+        ENTITY_ATTRIBUTE_VALUE: PARENT,
+        EXTRACTOR: RoleEntityReader.__name__,
+    }
+    return sorted([*entities, entity], key=lambda e: e.get(ENTITY_ATTRIBUTE_START, 0))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class RoleEntityReader(GraphComponent):
+    """The `role` entity of a parent or relative that DIET did not see."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> RoleEntityReader:
+        """Build the component (it has no options and learns nothing)."""
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Add the missed `role` entity to each message."""
+        for message in messages:
+            text = message.get(TEXT)
+            if text:
+                message.set(ENTITIES, read_roles(text, message.get(ENTITIES, [])))
+        return messages
