@@ -20,19 +20,21 @@ from actions.render import (
     parcours_metiers_text,
     value,
 )
-from actions.understanding import is_referent, known_age
+from actions.understanding import known_age, voice
+from knowledge.voice import PARENT, REFERENT, Words
 
-# How the office was chosen (knowledge.models.Contact.match), said under its card; {ton} is
-# « ton » or « votre ». A head office is never given as if it were the local office.
+# How the office was chosen (knowledge.models.Contact.match), said under its card; {area} is the
+# person's intercommunalité or département (AREA). A head office is never given as if it were
+# the local office.
 WHERE_TEXT = {
     "nearest": "c'est le lieu le plus proche de {commune} que nous connaissons, à environ {km} km.",
     "epci": (
-        "ce lieu est dans {ton} intercommunalité ; nos données ne disent pas encore s'il est le "
-        "plus proche de {commune}."
+        "ce lieu est dans {area} ; nos données ne disent pas encore s'il est le plus proche de "
+        "{commune}."
     ),
     "departement": (
-        "ce lieu est dans {ton} département ; nos données ne disent pas encore s'il est le plus "
-        "proche de {commune}."
+        "ce lieu est dans {area} ; nos données ne disent pas encore s'il est le plus proche de "
+        "{commune}."
     ),
     "head_office": (
         "c'est le siège de {structure} qui couvre {commune}{far} ; l'antenne la plus proche "
@@ -42,19 +44,30 @@ WHERE_TEXT = {
         "nous n'avons pas encore l'adresse du lieu le plus proche de {commune}. {directory}"
     ),
 }
+AREA = {
+    "epci": Words(
+        "ton intercommunalité", "votre intercommunalité", "la même intercommunalité que {commune}"
+    ),
+    "departement": Words(
+        "ton département", "votre département", "le même département que {commune}"
+    ),
+}
 DIRECTORY = "annuaire_service_public"
 
 
-def where_text(contact: Any, commune: str, formal: bool, directory: str) -> str | None:
-    """How the office of ``contact`` was chosen for ``commune``, or None when it serves it."""
-    template = WHERE_TEXT.get(value(contact, "match"))
+def where_text(contact: Any, commune: str, said_to: str, directory: str) -> str | None:
+    """How the office of ``contact`` was chosen for ``commune``, or None when it serves it;
+    said to ``said_to`` (a voice of knowledge/voice.py)."""
+    match = value(contact, "match")
+    template = WHERE_TEXT.get(match)
     if template is None:
         return None
     km = value(contact, "distance_km")
     about = max(1, round(km)) if km is not None else None
+    area = AREA.get(match)
     text = template.format(
         commune=commune,
-        ton="votre" if formal else "ton",
+        area=area.to(said_to, commune=commune) if area else "",
         structure=OPERATOR_TYPE_LABELS.get(
             value(value(contact, "operator"), "type"), "la structure"
         ),
@@ -122,17 +135,16 @@ class ActionFindContacts(BoussoleAction):
             dispatcher.utter_message(response="utter_ask_commune")
             return []
         situation = tracker.get_slot("situation")
-        # A parent is routed on the child's age and situation, and spoken to with « vous ».
-        parent = situation == "parent" or tracker.get_slot("profile") == "parent"
+        # A parent is routed on the child's age and situation; parents and referents are spoken
+        # to with « vous ».
+        said_to = voice(tracker)
         contacts = self.kb.find_contacts(
             commune.insee,
             tracker.get_slot("topic") or "orientation",
             age=known_age(tracker),
-            situation=None if situation == "parent" else situation,
-            parent=parent,
+            situation=None if situation == PARENT else situation,
+            voice=said_to,
         )
-        referent = is_referent(tracker)
-        formal = parent or referent
         directory = _directory_sentence()
         dispatcher.utter_message(response="utter_contacts_intro", commune=commune.name)
         gave_parcours_metiers = False
@@ -150,11 +162,12 @@ class ActionFindContacts(BoussoleAction):
                 contact.operator,
                 contact.reason,
                 self._town(contact.operator),
-                where_text(contact, commune.name, formal, directory),
+                where_text(contact, commune.name, said_to, directory),
+                said_to,
             )
             if line is not None:
                 card += "\n" + contact_entry_text(line)  # "Ligne … : 0 800 …", labelled already
-            if referent:
+            if said_to == REFERENT:
                 card += "\n" + professional_details(contact.operator)
             dispatcher.utter_message(text=card)
         if not gave_parcours_metiers:

@@ -43,6 +43,7 @@ from knowledge.ages import is_valid_age, parse_age
 from knowledge.api import CRITERIA
 from knowledge.sources import NEEDS, SITUATIONS
 from knowledge.text import fold
+from knowledge.voice import PARENT, REFERENT
 
 # The need each topical question is about.
 INTENT_NEEDS = {
@@ -286,11 +287,16 @@ class ProfileValidation(BoussoleFormValidation, ABC):
     ) -> dict[str, Any]:
         """One of the shared situation ids; a refusal is accepted like for the age."""
         text = str(value or "").strip()
-        if text == "parent":
+        if text == PARENT:
             # « Je suis parent »: from now on « vous », and the situation asked is the child's.
             # An age given before was the parent's own, asked with « tu ».
-            switch = {} if is_parent(tracker) else {"profile": "parent", "age": None}
+            switch = {} if is_parent(tracker) else {"profile": PARENT, "age": None}
             return {"situation": None, **switch}
+        if text == REFERENT and tracker.get_slot("profile") != PARENT:
+            # « Je suis éducatrice »: a professional, spoken to with « vous » from the next
+            # question on, like a referent whose structure is known (the routing keeps the
+            # situation: the Agence is a referent's own interlocutor).
+            return {"situation": REFERENT, "profile": REFERENT}
         if text in SITUATIONS:
             return {"situation": text}
         if is_cancel(text):

@@ -15,6 +15,7 @@ from actions.knowledge_access import knowledge_base
 
 # One line per contact, written the same way in the safety answers Rasa and the gateway hold.
 from knowledge.safety import contact_line as contact_entry_text
+from knowledge.voice import YOUTH, Words
 
 logger = logging.getLogger(__name__)
 
@@ -101,13 +102,29 @@ def operator_types_text(types: Any) -> str:
     return ", ".join(labels[:-1]) + " ou " + labels[-1]
 
 
+# Under a place whose address, phone and website are all unknown yet.
+DETAILS_BEING_CHECKED = Words(
+    "Coordonnées en cours de vérification : cherche son nom sur l'annuaire service-public.fr ou "
+    "appelle la ligne Parcours Métiers ci-dessous.",
+    "Coordonnées en cours de vérification : cherchez son nom sur l'annuaire service-public.fr ou "
+    "appelez la ligne Parcours Métiers ci-dessous.",
+    "Coordonnées en cours de vérification : cherchez son nom sur l'annuaire service-public.fr ou "
+    "appelez la ligne Parcours Métiers ci-dessous.",
+)
+
+
 def operator_card(
-    operator: Any, reason: str | None = None, town: str | None = None, where: str | None = None
+    operator: Any,
+    reason: str | None = None,
+    town: str | None = None,
+    where: str | None = None,
+    voice: str = YOUTH,
 ) -> str:
     """A place to go: name, address, phone, website, opening hours when known, and why it fits.
 
     ``where`` says how the place was chosen when it is not simply the one serving the commune
-    (the nearest one, a head office, or no office known yet): it replaces the generic note.
+    (the nearest one, a head office, or no office known yet): it replaces the generic note,
+    said in ``voice`` (knowledge/voice.py).
     """
     address = value(operator, "address")
     place = " ".join(filter(None, [value(operator, "postcode"), town]))
@@ -122,10 +139,7 @@ def operator_card(
     if where:
         lines.append(detail(WHERE, where))
     elif not (details[ADDRESS] or details[PHONE] or details[WEBSITE]):
-        lines.append(
-            "Coordonnées en cours de vérification : cherche son nom sur l'annuaire "
-            "service-public.fr ou appelle la ligne Parcours Métiers ci-dessous."
-        )
+        lines.append(DETAILS_BEING_CHECKED.to(voice))
     if reason:
         lines.append(detail(WHY, reason))
     return "\n".join(lines)

@@ -21,9 +21,36 @@ from actions.render import (
     parcours_metiers_text,
     value,
 )
-from actions.understanding import is_referent, known_age, latest_text
+from actions.understanding import is_referent, known_age, latest_text, voice
+from knowledge.voice import Words
 
 YOUTH_OFFER = "atouts_normandie"
+# Whether the person is paid, said to them or about them (knowledge/voice.py).
+PAID_DEPENDS = Words(
+    "Oui, tu reçois de l'argent, le montant dépend de ta situation.",
+    "Oui, votre enfant reçoit de l'argent, le montant dépend de sa situation.",
+    "Oui, la personne que vous accompagnez reçoit de l'argent, le montant dépend de sa situation.",
+)
+NOT_PAID = Words(
+    "Tu ne reçois pas d'argent avec ce dispositif, mais il est gratuit pour toi.",
+    "Votre enfant ne reçoit pas d'argent avec ce dispositif, mais il est gratuit pour lui ou elle.",
+    "La personne que vous accompagnez ne reçoit pas d'argent avec ce dispositif, mais il est "
+    "gratuit pour elle.",
+)
+# The youth offer for the age the conversation knows.
+YOUTH_OFFER_FITS = Words(
+    "À {age} ans, tu peux en profiter.",
+    "À {age} ans, votre enfant peut en profiter.",
+    "À {age} ans, la personne que vous accompagnez peut en profiter.",
+)
+YOUTH_OFFER_TOO_OLD = Words(
+    "À {age} ans, ce n'est malheureusement pas pour toi (c'est {ages}). Le Point Information "
+    "Jeunesse peut te conseiller d'autres bons plans.",
+    "À {age} ans, ce n'est malheureusement pas pour votre enfant (c'est {ages}). Le Point "
+    "Information Jeunesse peut vous conseiller d'autres bons plans.",
+    "À {age} ans, ce n'est malheureusement pas pour la personne que vous accompagnez (c'est "
+    "{ages}). Le Point Information Jeunesse peut vous conseiller d'autres bons plans pour elle.",
+)
 ELIGIBILITY_LABELS = {
     "yes": "utter_eligibility_yes",
     "no": "utter_eligibility_no",
@@ -56,18 +83,17 @@ def ages_text(audience: Any) -> str:
     return ""
 
 
-def money_text(scheme: Any) -> str:
-    """Whether the person is paid, and how much, exactly as far as the data says."""
+def money_text(scheme: Any, said_to: str) -> str:
+    """Whether the person is paid, and how much, exactly as far as the data says; said to
+    ``said_to`` (a voice of knowledge/voice.py)."""
     money = value(scheme, "money")
     paid, amount = value(money, "paid"), value(money, "amount")
     if paid is True:
         return (
-            f"Oui, il y a de l'argent à la clé : {amount}."
-            if amount
-            else "Oui, tu reçois de l'argent, le montant dépend de ta situation."
+            f"Oui, il y a de l'argent à la clé : {amount}." if amount else PAID_DEPENDS.to(said_to)
         )
     if paid is False:
-        return "Tu ne reçois pas d'argent avec ce dispositif, mais il est gratuit pour toi."
+        return NOT_PAID.to(said_to)
     return "Je n'ai pas d'information fiable sur une rémunération pour ce dispositif."
 
 
@@ -174,6 +200,7 @@ class ActionCheckEligibility(SchemeAction):
             age=known_age(tracker),
             situation=tracker.get_slot("situation"),
             commune=tracker.get_slot("commune"),
+            voice=voice(tracker),
         )
         reasons = "\n".join(f"• {r}" for r in check.reasons)
         dispatcher.utter_message(
@@ -216,7 +243,7 @@ class ActionFunding(SchemeAction):
                 events.append(SlotSet("topic", "formation"))
             return events
         dispatcher.utter_message(
-            text=f"{scheme.name}\n{money_text(scheme)}",
+            text=f"{scheme.name}\n{money_text(scheme, voice(tracker))}",
             buttons=[button("Qui contacter ?", "/find_local_contact")],
         )
         return self.context_events(tracker, scheme, default_topic="formation")
@@ -238,14 +265,9 @@ class ActionYouthOffer(SchemeAction):
         age = known_age(tracker)
         if age is not None:
             check = self.kb.check_eligibility(scheme, age=age, commune=tracker.get_slot("commune"))
-            status = {
-                "yes": f"À {age} ans, tu peux en profiter.",
-                "no": f"À {age} ans, ce n'est malheureusement pas pour toi "
-                f"(c'est {ages_text(scheme.audience)}). Le Point Information Jeunesse peut te "
-                "conseiller d'autres bons plans.",
-            }.get(check.status)
+            status = {"yes": YOUTH_OFFER_FITS, "no": YOUTH_OFFER_TOO_OLD}.get(check.status)
             if status:
-                lines.append(status)
+                lines.append(status.to(voice(tracker), age=age, ages=ages_text(scheme.audience)))
         elif ages_text(scheme.audience):
             lines.append(f"C'est pour les jeunes {ages_text(scheme.audience)}.")
         lines += _how_to_apply(scheme, tracker)

@@ -12,6 +12,7 @@ from rasa_sdk import Tracker
 
 from knowledge.ages import is_valid_age, parse_age
 from knowledge.text import fold
+from knowledge.voice import REFERENT, voice_of
 
 # Said in place of an answer: "I'd rather not say", "I don't know".
 _REFUSALS = (
@@ -111,9 +112,16 @@ def is_refusal(text: str, intent: str | None = None) -> bool:
     return any(folded == r or folded.startswith(r + " ") for r in _REFUSALS)
 
 
+def voice(tracker: Tracker) -> str:
+    """Who is talking, so how to say things (knowledge/voice.py): ``youth`` (« tu »), ``parent``
+    or ``referent`` (« vous »), from the ``profile`` slot (widget, « ma fille », a structure
+    named), else from a situation said (« je suis parent », « je suis éducatrice »)."""
+    return voice_of(tracker.get_slot("profile"), tracker.get_slot("situation"))
+
+
 def is_referent(tracker: Tracker) -> bool:
     """A referent of a partner structure (widget profile, or "je suis référent")."""
-    return tracker.get_slot("profile") == "referent" or tracker.get_slot("situation") == "referent"
+    return voice(tracker) == REFERENT
 
 
 def is_parent(tracker: Tracker) -> bool:

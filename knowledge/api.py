@@ -45,6 +45,7 @@ from knowledge.models import (
 from knowledge.resolver import CommuneResolver
 from knowledge.structures import StructureMatch, match_structure
 from knowledge.text import fold
+from knowledge.voice import YOUTH, Words, said_to
 
 CRITERIA = ("age", "situation")
 SITUATION_LABELS = {
@@ -70,6 +71,36 @@ NEAR_KM = 30.0
 # Types proposed only where their data says they serve (a partner of the network is local).
 _SERVED_ONLY = frozenset({"partner"})
 _SEARCH_CUTOFF = 60
+
+# The commune of a reason, when the search has none.
+YOUR_COMMUNE = Words("ta commune", "votre commune", "sa commune")
+# What check_eligibility says, to a young person, a parent (about their child) or a referent
+# (about the young person they accompany); the others say the same to all.
+IN_AGE_SPAN = Words(
+    "À {age} ans, tu es dans la tranche d'âge ({span}).",
+    "À {age} ans, votre enfant est dans la tranche d'âge ({span}).",
+    "À {age} ans, la personne que vous accompagnez est dans la tranche d'âge ({span}).",
+)
+IN_AGE_SPAN_HANDICAP = Words(
+    "À {age} ans, c'est possible grâce à la reconnaissance de ton handicap ({longer}).",
+    "À {age} ans, c'est possible grâce à la reconnaissance de son handicap ({longer}).",
+    "À {age} ans, c'est possible grâce à la reconnaissance de son handicap ({longer}).",
+)
+SITUATION_FITS = Words(
+    "Ta situation correspond ({wanted}).",
+    "Sa situation correspond ({wanted}).",
+    "Sa situation correspond ({wanted}).",
+)
+LIVES_IN_AREA = Words(
+    "Tu habites {place}, c'est bien dans la zone du dispositif.",
+    "Vous habitez {place}, c'est bien dans la zone du dispositif.",
+    "{place} est bien dans la zone du dispositif.",
+)
+HAVE_IT_CONFIRMED = Words(
+    "D'autres conditions peuvent s'appliquer : fais-le confirmer.",
+    "D'autres conditions peuvent s'appliquer : faites-le confirmer.",
+    "D'autres conditions peuvent s'appliquer : faites-le confirmer.",
+)
 
 
 @dataclass(frozen=True)
@@ -433,14 +464,15 @@ class KnowledgeBase:
         need: str | None,
         age: int | None = None,
         situation: str | Iterable[str] | None = None,
-        parent: bool = False,
+        voice: str = YOUTH,
     ) -> list[Contact]:
         """Who to contact for ``need`` in ``commune``, in priority order, each with its reason.
 
         Rules that depend on an unknown age or situation are skipped (see
         :meth:`required_criteria`); the Parcours Métiers line (a rule for everyone) is always there.
-        For a parent, ``age`` and ``situation`` are the child's and the reasons speak to the
-        parent (« vous », ``reason_parent`` of each rule).
+        The reasons are said in ``voice`` (knowledge/voice.py): to a parent (``reason_parent``,
+        « vous », about their child, whose ``age`` and ``situation`` these are) or to a referent
+        (``reason_referent``, about the young person they accompany).
         """
         place = self._place(commune)
         situations = _situations(situation)
@@ -462,10 +494,10 @@ class KnowledgeBase:
             if not _serves(op, age, situations):
                 continue
             seen.add((op.id, rule.contact))
-            template = rule.reason_parent if parent and rule.reason_parent else rule.reason
+            template = said_to(voice, rule.reason, rule.reason_parent, rule.reason_referent)
             reason = template.format(
                 age=age if age is not None else "",
-                commune=place.name if place else ("votre commune" if parent else "ta commune"),
+                commune=place.name if place else YOUR_COMMUNE.to(voice),
                 operator=op.name,
             )
             line = self._snap.contacts.get(rule.contact) if rule.contact else None
@@ -502,8 +534,12 @@ class KnowledgeBase:
         age: int | None = None,
         situation: str | Iterable[str] | None = None,
         commune: str | Commune | None = None,
+        voice: str = YOUTH,
     ) -> Eligibility:
         """Compare age, situation and residence with the scheme's audience.
+
+        The reasons are said in ``voice``: to the young person, or about them to a parent or a
+        referent (knowledge/voice.py).
 
         ``yes`` only when every criterion the data states is met and the entry is verified;
         ``probably`` when the known criteria fit but the entry is to verify or some are unknown;
@@ -531,14 +567,11 @@ class KnowledgeBase:
                 missing.append("age")
             elif _within(age, aud.age_min, aud.age_max):
                 checked = True
-                reasons.append(f"À {age} ans, tu es dans la tranche d'âge ({span}).")
+                reasons.append(IN_AGE_SPAN.to(voice, age=age, span=span))
             elif longer and age > (aud.age_max or age) and _within(age, aud.age_min, handicap_max):
                 if disabled:
                     checked = True
-                    reasons.append(
-                        f"À {age} ans, c'est possible grâce à la reconnaissance de ton handicap "
-                        f"({longer_text})."
-                    )
+                    reasons.append(IN_AGE_SPAN_HANDICAP.to(voice, age=age, longer=longer_text))
                 else:
                     # Over the usual limit but within the longer one: it depends on a disability.
                     reasons.append(
@@ -568,7 +601,7 @@ class KnowledgeBase:
                 reasons.append(f"{found.name} s'adresse aux personnes : {wanted}.")
             else:
                 checked = True
-                reasons.append(f"Ta situation correspond ({wanted}).")
+                reasons.append(SITUATION_FITS.to(voice, wanted=wanted))
 
         if aud.residence and "france" not in aud.residence:
             place = self._place(commune)
@@ -580,7 +613,7 @@ class KnowledgeBase:
                 or place.insee in aud.residence
             ):
                 checked = True
-                reasons.append(f"Tu habites {place.name}, c'est bien dans la zone du dispositif.")
+                reasons.append(LIVES_IN_AREA.to(voice, place=place.name))
             else:
                 failed = True
                 reasons.append(
@@ -600,7 +633,7 @@ class KnowledgeBase:
                 "Ce dispositif n'a pas de condition d'âge, de situation ni de lieu connue."
             )
         if status in ("yes", "probably") and not missing:
-            reasons.append("D'autres conditions peuvent s'appliquer : fais-le confirmer.")
+            reasons.append(HAVE_IT_CONFIRMED.to(voice))
         return Eligibility(status, tuple(reasons), tuple(missing), found.operator_types)
 
     # -- jobs, events, partners, contacts ---------------------------------------------------

@@ -193,6 +193,8 @@ class RoutingRule:
     priority: int
     reason: str
     reason_parent: str = ""  # the same advice said to a parent (« vous », about their child)
+    # the same advice said to a referent (« vous », about the young person they accompany)
+    reason_referent: str = ""
     age_min: int | None = None
     age_max: int | None = None
     situations: tuple[str, ...] = ()
@@ -230,9 +232,12 @@ class SafetyAnswer:
     text: str
     contacts: tuple[str, ...] = ()  # contacts.yml ids, in the order they are given
     closing: str | None = None
-    # The same said to a parent (« vous »), when the conversation knows it is one.
+    # The same said to a parent, and to a referent of a partner structure (« vous »), when the
+    # conversation knows it is one (knowledge/voice.py).
     parent_text: str | None = None
     parent_closing: str | None = None
+    referent_text: str | None = None
+    referent_closing: str | None = None
 
 
 @dataclass(frozen=True)

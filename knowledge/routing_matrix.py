@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from knowledge.api import KnowledgeBase
 from knowledge.sources import NEEDS
+from knowledge.voice import PARENT, YOUTH
 
 AGES = range(11, 31)
 # The situations of young people the routing must cover (parents are routed on their child's).
@@ -52,7 +53,9 @@ def cells(kb: KnowledgeBase, commune: str, parent: bool = False) -> Iterator[Cel
             run: list[int] = []
             current: tuple[str, ...] | None = None
             for age in AGES:
-                contacts = kb.find_contacts(commune, need, age, situation, parent=parent)
+                contacts = kb.find_contacts(
+                    commune, need, age, situation, voice=PARENT if parent else YOUTH
+                )
                 found = tuple(
                     f"{c.rule_id} → {c.operator.id} ({c.match})"
                     for c in contacts

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.models import ContactEntry, SafetyAnswer
+from knowledge.voice import FORMAL, YOUTH
 
 DISTRESS = "distress"
 REQUEST_HUMAN = "request_human"
@@ -56,9 +57,9 @@ class SafetyAnswers:
     answers: dict[str, SafetyAnswer]
     contacts: dict[str, ContactEntry]
 
-    def text(self, answer_id: str, parent: bool = False) -> str:
+    def text(self, answer_id: str, voice: str = YOUTH) -> str:
         """The whole answer: its text, one line per contact (bullets when several), its closing;
-        with ``parent``, the words for a parent where contacts.yml has them."""
+        for a parent or a referent (``voice``), their words where contacts.yml has them."""
         answer = self.answers[answer_id]
         entries = [self.contacts[c] for c in answer.contacts]
         if len(entries) == 1:
@@ -66,23 +67,25 @@ class SafetyAnswers:
         else:
             lines = "\n".join(f"• {contact_line(e)}" for e in entries)
         opening, closing = answer.text, answer.closing
-        if parent and answer.parent_text:
-            opening, closing = answer.parent_text, answer.parent_closing
+        if voice in FORMAL and getattr(answer, f"{voice}_text"):
+            opening, closing = getattr(answer, f"{voice}_text"), getattr(answer, f"{voice}_closing")
         return "\n\n".join(part for part in (opening, lines, closing) if part)
 
-    def message(self, answer_id: str, parent: bool = False) -> dict[str, Any]:
+    def message(self, answer_id: str, voice: str = YOUTH) -> dict[str, Any]:
         """The answer as one bot message: ``{"text", "buttons"?}`` (Rasa's response format)."""
-        message: dict[str, Any] = {"text": self.text(answer_id, parent)}
+        message: dict[str, Any] = {"text": self.text(answer_id, voice)}
         if BUTTONS.get(answer_id):
             message["buttons"] = [dict(b) for b in BUTTONS[answer_id]]
         return message
 
     def variations(self, answer_id: str) -> list[dict[str, Any]]:
-        """The answer as Rasa response variations: the parent's first, on the ``profile`` slot."""
+        """The answer as Rasa response variations: the parent's and the referent's first, each
+        conditioned on the ``profile`` slot, then the young person's."""
         variations = []
-        if self.answers[answer_id].parent_text:
-            condition = [{"type": "slot", "name": "profile", "value": "parent"}]
-            variations.append({"condition": condition, **self.message(answer_id, parent=True)})
+        for voice in FORMAL:
+            if getattr(self.answers[answer_id], f"{voice}_text"):
+                condition = [{"type": "slot", "name": "profile", "value": voice}]
+                variations.append({"condition": condition, **self.message(answer_id, voice)})
         return [*variations, self.message(answer_id)]
 
     def phones(self, answer_id: str) -> list[str]:

@@ -22,6 +22,10 @@ from knowledge.models import (
 from knowledge.sources import fields as f
 from knowledge.sources.files import Collector
 from knowledge.sources.vocabulary import NEEDS, SAFETY_ANSWER_IDS
+from knowledge.voice import FORMAL, informal_words
+
+# A text for a parent or a referent with a « tu » form in it (knowledge/voice.py).
+_INFORMAL_PROBLEM = "texte dit à un parent ou à un référent : « vous » attendu, pas « tu »"
 
 
 def read_operators(reader: Collector) -> None:
@@ -212,13 +216,17 @@ def read_rules(reader: Collector) -> None:
     need = f.among((*NEEDS, "*"), "besoin")
     for file, rid, raw, t in reader.entries("routing.yml", "rules"):
         lo, hi = reader.age_range(file, rid, raw, "")
-        reason = t("reason", f.text, required=True) or ""
-        reason_parent = t("reason_parent", f.text, required=True) or ""
-        for name, text in (("reason", reason), ("reason_parent", reason_parent)):
+        reasons = {
+            name: t(name, f.text, required=True) or ""
+            for name in ("reason", "reason_parent", "reason_referent")
+        }
+        for name, text in reasons.items():
             try:
                 text.format(age="", commune="", operator="")
             except (KeyError, IndexError, ValueError):
                 reader.problem(file, rid, name, "seuls {age}, {commune} et {operator} sont permis")
+            if name != "reason" and informal_words(text):
+                reader.problem(file, rid, name, _INFORMAL_PROBLEM)
         priority = raw.get("priority")
         if not isinstance(priority, int) or isinstance(priority, bool):
             reader.problem(file, rid, "priority", "entier attendu")
@@ -229,8 +237,7 @@ def read_rules(reader: Collector) -> None:
                 need=t("need", f.list_of(need), required=True) or ("*",),
                 operator_type=t("operator_type", f.operator_type, required=True) or "",
                 priority=priority,
-                reason=reason,
-                reason_parent=reason_parent,
+                **reasons,
                 age_min=lo,
                 age_max=hi,
                 situations=t("situations", f.list_of(f.situation), default=()),
@@ -263,19 +270,24 @@ def read_contacts(reader: Collector) -> None:
 def read_safety_answers(reader: Collector) -> None:
     """contacts.yml ``answers:``: what is said with those lines when nothing may be waited for."""
     for file, aid, raw, t in reader.entries("contacts.yml", "answers"):
-        parent = raw.get("parent") or {}
-        if not isinstance(parent, dict):
-            reader.problem(file, aid, "parent", "un bloc text/closing est attendu")
-            parent = {}
-        p = reader.taker(file, aid, parent)
+        formal: dict[str, str | None] = {}
+        for voice in FORMAL:  # the same words for a parent, for a referent (« vous »)
+            block = raw.get(voice) or {}
+            if not isinstance(block, dict):
+                reader.problem(file, aid, voice, "un bloc text/closing est attendu")
+                block = {}
+            said = reader.taker(file, aid, block)
+            for part in ("text", "closing"):
+                text = formal[f"{voice}_{part}"] = said(part, f.text)
+                if informal_words(text or ""):
+                    reader.problem(file, aid, f"{voice}.{part}", _INFORMAL_PROBLEM)
         reader.data.safety_answers.append(
             SafetyAnswer(
                 id=aid,
                 text=t("text", f.text, required=True) or "",
                 contacts=t("contacts", f.list_of(f.ident), required=True, default=()),
                 closing=t("closing", f.text),
-                parent_text=p("text", f.text),
-                parent_closing=p("closing", f.text),
+                **formal,
             )
         )
     for aid in sorted(set(SAFETY_ANSWER_IDS) - {a.id for a in reader.data.safety_answers}):

@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from rasa.core.nlg.generator import ResponseVariationFilter
 from rasa.core.nlg.interpolator import interpolate_text
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+
+# Boussole's REST channel (bot/channels.py); no response has channel-specific variations.
+CHANNEL = "boussole"
 
 
 @dataclass
@@ -22,13 +26,17 @@ class Seen:
         return [b["title"] for b in self.buttons]
 
 
+def variants_for(variants: list[dict[str, Any]], slots: dict[str, Any]) -> list[dict[str, Any]]:
+    """The variations Rasa picks one from at random, by its own filter: those whose slot
+    conditions all hold, else those without any condition."""
+    return ResponseVariationFilter({"response": variants}).responses_for_utter_action(
+        "response", CHANNEL, slots
+    )
+
+
 def variant(variants: list[dict[str, Any]], slots: dict[str, Any]) -> dict[str, Any]:
-    """The variation Rasa picks: the first whose slot conditions hold, else one without any."""
-    for candidate in variants:
-        conditions = candidate.get("condition") or []
-        if conditions and all(slots.get(c["name"]) == c["value"] for c in conditions):
-            return candidate
-    return next(v for v in variants if not v.get("condition"))
+    """The first variation Rasa may pick (:func:`variants_for`)."""
+    return variants_for(variants, slots)[0]
 
 
 def shown(

@@ -90,10 +90,12 @@ async def test_a_stopped_search_says_nothing_more(kb, domain, dispatcher):
 
 def test_request_human_gives_the_free_line_and_the_local_search(kb, domain):
     # A domain response (from contacts.yml), not an action: it never waits for the actions.
-    parent, young = domain["responses"]["utter_human_contact"]
+    parent, referent, young = domain["responses"]["utter_human_contact"]
     assert parent["condition"] == [{"type": "slot", "name": "profile", "value": "parent"}]
+    assert referent["condition"] == [{"type": "slot", "name": "profile", "value": "referent"}]
     assert parent["text"].startswith("Vous pouvez") and young["text"].startswith("Tu peux")
-    for variation in (parent, young):
+    assert "la personne que vous accompagnez" in referent["text"]
+    for variation in (parent, referent, young):
         assert kb.contact("parcours_metiers").phone in variation["text"]
         assert [b["payload"] for b in variation["buttons"]] == ["/find_local_contact"]
 
@@ -102,7 +104,8 @@ def test_request_human_gives_the_free_line_and_the_local_search(kb, domain):
 
 
 def test_distress_gives_every_national_number(kb, domain):
-    for variation in domain["responses"]["utter_distress"]:  # the parent's, then the young's
+    # the parent's, the referent's, then the young person's
+    for variation in domain["responses"]["utter_distress"]:
         for contact_id in ("distress_3114", "distress_119", "distress_3018", "fil_sante_jeunes"):
             assert kb.contact(contact_id).phone in variation["text"]
         assert "{" not in variation["text"]  # nothing left for an action to fill in
@@ -312,7 +315,8 @@ async def test_eligibility_answer(kb, domain, dispatcher, slots, start):
     await ActionCheckEligibility().run(dispatcher, make_tracker(slots=slots), domain)
     answer, confirm = shown(dispatcher, domain)
     assert answer.text.startswith(start)
-    assert confirm.text.startswith("Pour en être sûr, demande à ")
+    # « avec le CIO », never « à le CIO »
+    assert confirm.text.startswith("Pour en être sûr, vérifie avec ")
 
 
 async def test_funding_says_what_the_data_says(kb, domain, dispatcher):

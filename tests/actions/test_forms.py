@@ -637,20 +637,46 @@ async def test_a_parent_is_asked_about_the_child_with_vous(kb, domain, dispatche
     assert all_text(dispatcher, domain) == "Quel âge as-tu ?"
 
 
-def test_every_parent_variation_says_vous(domain):
-    import re
+# --- referents of partner structures (issue 11, point 4) ---------------------------------------
 
-    tutoiement = re.compile(r"\b(tu|te|toi|ton|ta|tes|t')\b", re.IGNORECASE)
-    parent_variations = 0
-    for name, variations in domain["responses"].items():
-        for variation in variations:
-            conditions = variation.get("condition") or []
-            if {"type": "slot", "name": "profile", "value": "parent"} in conditions:
-                parent_variations += 1
-                assert not tutoiement.search(variation["text"]), name
-                # the young person's variation is still there, without a condition
-                assert any(not v.get("condition") for v in variations), name
-    assert parent_variations >= 20
+
+async def test_a_referent_is_asked_about_the_young_person_with_vous(kb, domain, dispatcher):
+    referent = {"profile": "referent"}
+    for name, said in [
+        ("utter_ask_topic", "Sur quel sujet cherchez-vous de l'aide pour la personne que vous"),
+        (
+            "utter_ask_commune",
+            "Dans quelle commune habite la personne que vous accompagnez ? Un code postal suffit "
+            "aussi.",
+        ),
+        ("utter_ask_age", "Quel âge a la personne que vous accompagnez ?"),
+        ("utter_ask_situation", "Quelle est sa situation en ce moment ?"),
+    ]:
+        dispatcher.messages.clear()
+        dispatcher.utter_message(response=name)
+        assert all_text(dispatcher, domain, referent).startswith(said)
+    (question,) = shown(dispatcher, domain, referent)
+    # the young person's situations, without « Je suis parent »
+    assert "Je suis parent" not in question.titles
+    assert question.titles[-1] == "Je préfère ne pas dire"
+
+
+async def test_je_suis_educatrice_mid_form_turns_to_vous(kb, domain, dispatcher):
+    # « Je suis éducatrice » said to the situation question: a professional, so from the next
+    # question on the form speaks to a referent; the routing keeps the situation.
+    values = await validate(
+        dispatcher,
+        domain,
+        slots={"topic": "formation", "commune": "27375", "requested_slot": "situation"},
+        candidates={"situation": "referent"},
+        text="je suis éducatrice",
+        entities=[{"entity": "situation", "value": "referent"}],
+    )
+    assert values["profile"] == "referent"
+    assert values["situation"] == "referent"
+    dispatcher.messages.clear()
+    dispatcher.utter_message(response=f"utter_ask_{values['requested_slot']}")
+    assert "la personne que vous accompagnez" in all_text(dispatcher, domain, values)
 
 
 async def test_communes_offered_as_buttons_are_a_new_question(kb, domain, dispatcher):

@@ -120,6 +120,26 @@ def _operator_file(data_copy):
             "commune",
             "commune inconnu",
         ),
+        (
+            lambda d: _edit(
+                d / "routing.yml",
+                "aident la personne que vous accompagnez à préparer son orientation",
+                "t'aident à préparer ton orientation",
+            ),
+            "routing.yml",
+            "reason_referent",
+            "« vous » attendu",
+        ),
+        (
+            lambda d: _edit(
+                d / "contacts.yml",
+                "Je peux aussi vous indiquer où la personne que vous accompagnez",
+                "Dis-moi où la personne que tu accompagnes",
+            ),
+            "contacts.yml",
+            "referent.closing",
+            "« vous » attendu",
+        ),
     ],
     ids=[
         "operator_type",
@@ -131,6 +151,8 @@ def _operator_file(data_copy):
         "phone",
         "url",
         "insee",
+        "tu_to_a_referent",
+        "tu_in_a_safety_answer",
     ],
 )
 def test_each_mistake_is_reported_with_file_entry_and_field(

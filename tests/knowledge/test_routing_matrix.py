@@ -7,6 +7,7 @@ import pytest
 from knowledge.cli import register  # noqa: F401 - `kb routing-matrix` prints the same grid
 from knowledge.routing_matrix import AGES, SITUATIONS, cells, render
 from knowledge.sources import NEEDS
+from knowledge.voice import PARENT, REFERENT, YOUTH, informal_words
 
 # Caen, Bayeux (its Mission Locale's head office is in Vire), Dieppe, Lisieux, a small village
 # of the Orne covered by the Sarthe's Mission Locale, and Rouen (a partner of the network).
@@ -25,7 +26,7 @@ def test_no_empty_cell(kb, commune, parent):
 
 def test_the_grid_follows_the_sources(kb):
     def rules(need, age, situation, parent=False):
-        found = kb.find_contacts("14118", need, age, situation, parent=parent)
+        found = kb.find_contacts("14118", need, age, situation, voice=PARENT if parent else YOUTH)
         return {c.rule_id for c in found}
 
     assert "cio_moins_16" in rules("orientation", 13, "collegien")
@@ -37,17 +38,21 @@ def test_the_grid_follows_the_sources(kb):
         "emploi", 27, "handicap"
     )
     assert "apprenti_difficulte" in rules("alternance", 19, "apprenti")
-    parent = kb.find_contacts("14118", "orientation", 13, "collegien", parent=True)
+    parent = kb.find_contacts("14118", "orientation", 13, "collegien", voice=PARENT)
     assert all("votre" in c.reason or "vous" in c.reason for c in parent), [
         c.reason for c in parent
     ]
+    referent = kb.find_contacts("14118", "orientation", 13, "collegien", voice=REFERENT)
+    assert any("la personne que vous accompagnez" in c.reason for c in referent)
+    assert not [c.reason for c in referent if informal_words(c.reason)]
 
 
-def test_every_rule_names_its_source_and_speaks_to_parents(knowledge_data):
+def test_every_rule_names_its_source_and_speaks_to_parents_and_referents(knowledge_data):
     data, _problems = knowledge_data
     for rule in data.rules:
         assert rule.source, rule.id
-        assert rule.reason_parent and " tu " not in f" {rule.reason_parent} ", rule.id
+        for reason in (rule.reason_parent, rule.reason_referent):
+            assert reason and not informal_words(reason), (rule.id, reason)
 
 
 def test_office_figures_count_only_what_the_data_holds(kb):
