@@ -111,13 +111,28 @@ def test_every_entry_carries_its_review_date(knowledge_data):
     assert mls and all(e.review_by and e.to_verify for e in mls)
 
 
-def test_events_and_partners_keep_to_verify_through_the_loader(knowledge_data, sqlite_url):
-    data, _ = knowledge_data
-    flagged = {(k, e.id) for k, e in data.reviewable() if e.to_verify}
-    assert {k for k, _i in flagged} >= {"event", "partner"}
-    from knowledge.loader import make_engine
+def _unconfirmed_event(data_dir):
+    """``data_dir`` with its first dated event back to unconfirmed (the shipped one is checked)."""
+    path = data_dir / "events.yml"
+    text = path.read_text(encoding="utf-8")
+    dated = text.index("\n  - id: ", text.index("events:"))
+    head, rest = text[: dated + 1], text[dated + 1 :]
+    rest = re.sub(r"last_verified: \S+", "last_verified: null", rest, count=1)
+    rest = re.sub(r"to_verify: false", "to_verify: true", rest, count=1)
+    path.write_text(head + rest, encoding="utf-8")
+    return re.search(r"- id: (\S+)", rest).group(1)
 
-    engine = make_engine(sqlite_url)
+
+def test_events_and_partners_keep_to_verify_through_the_loader(data_copy, tmp_path):
+    event_id = _unconfirmed_event(data_copy)
+    data, _ = read_knowledge(data_copy)
+    flagged = {(k, e.id) for k, e in data.reviewable() if e.to_verify}
+    assert ("event", event_id) in flagged and "partner" in {k for k, _i in flagged}
+    from knowledge.loader import load, make_engine
+
+    url = f"sqlite:///{tmp_path / 'knowledge.sqlite3'}"
+    load(url, data_copy)
+    engine = make_engine(url)
     try:
         loaded = {(k, e.id) for k, e in loaded_entries(engine) if e.to_verify}
     finally:
@@ -126,13 +141,14 @@ def test_events_and_partners_keep_to_verify_through_the_loader(knowledge_data, s
     assert set(data.to_verify()) == flagged
 
 
-def test_validate_lists_events_and_partners_to_verify(capsys):
-    assert main(["kb", "validate", "--to-verify"]) == 0
+def test_validate_lists_events_and_partners_to_verify(data_copy, capsys):
+    event_id = _unconfirmed_event(data_copy)
+    assert main(["kb", "validate", "--to-verify", "--data", str(data_copy)]) == 0
     out = capsys.readouterr().out
-    data, _ = read_knowledge()
+    data, _ = read_knowledge(data_copy)
     for kind, entry_id in data.to_verify():
         assert f"to_verify\t{kind}\t{entry_id}\n" in out
-    assert "to_verify\tevent\t" in out and "to_verify\tpartner\t" in out
+    assert f"to_verify\tevent\t{event_id}\n" in out and "to_verify\tpartner\t" in out
 
 
 @pytest.mark.parametrize(
