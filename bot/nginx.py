@@ -31,6 +31,9 @@ class Balancer:
     listen: str  # host:port
     replicas: tuple[str, ...]  # host:port of each replica
     read_timeout: int = 60
+    # The largest request body passed on. Rasa posts the whole tracker to the action server,
+    # so that tier takes more than a chat message.
+    max_body: str = "1m"
 
 
 def _upstream(balancer: Balancer) -> str:
@@ -47,7 +50,11 @@ def _upstream(balancer: Balancer) -> str:
 def _server(balancer: Balancer) -> str:
     return f"""    server {{
         listen {balancer.listen};
-        client_max_body_size 1m;
+        client_max_body_size {balancer.max_body};
+        # Bodies stay in memory, never in client_body_temp_path: run by root, nginx's workers
+        # run as another user that cannot write there, and every body over 16 KB (an action
+        # call late in a conversation) got a 500 from nginx itself.
+        client_body_buffer_size {balancer.max_body};
         location / {{
             proxy_pass http://{balancer.name};
             proxy_http_version 1.1;
@@ -59,6 +66,8 @@ def _server(balancer: Balancer) -> str:
             proxy_read_timeout {balancer.read_timeout}s;
             proxy_next_upstream error timeout http_502 http_503;
             proxy_next_upstream_tries {len(balancer.replicas)};
+            # Likewise for answers: passed on as they come, never through proxy_temp_path.
+            proxy_max_temp_file_size 0;
         }}
     }}"""
 

@@ -319,7 +319,9 @@ class Stack:
                 }
                 services.append(web)
         balancers = [
-            nginx.Balancer("actions", f"{LOOPBACK}:{s.action_port}", _at(action_ports)),
+            nginx.Balancer(
+                "actions", f"{LOOPBACK}:{s.action_port}", _at(action_ports), max_body="16m"
+            ),
             nginx.Balancer("rasa", f"{LOOPBACK}:{s.rasa_port}", _at(rasa_ports)),
         ]
         if self.with_web:
