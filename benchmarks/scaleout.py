@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -346,7 +347,8 @@ def throwaway_databases(admin_url: str) -> Iterator[Callable[[str], str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    """``make bench`` calls it with no arguments: the defaults, whatever ``sys.argv`` holds."""
+    args = parse_args(argv or [])
     runs = []
     with throwaway_databases(args.postgres) as databases:
         for replicas, kill in ((1, False), (args.replicas, False), (args.replicas, True)):
@@ -368,4 +370,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))
