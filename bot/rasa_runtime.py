@@ -96,7 +96,11 @@ def _bounded_by_endpoint_timeout(run: Any) -> Any:
         from rasa.shared.exceptions import RasaException
 
         endpoint = getattr(self, "action_endpoint", None)
-        seconds = endpoint.kwargs.get("timeout") if endpoint is not None else None
+        # An action Rasa can replace with its own (action_session_start) has a shorter wait:
+        # the conversation, and a distress message first in it, must not wait long for it.
+        key = "session_start_timeout" if _rasa_default_action(self.name()) else "timeout"
+        limits = endpoint.kwargs if endpoint is not None else {}
+        seconds = limits.get(key, limits.get("timeout"))
         if not seconds:
             return await run(self, *args, **kwargs)
         try:

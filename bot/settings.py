@@ -35,9 +35,16 @@ class Settings:
     )
     action_timeout: int = _setting(
         "ACTION_TIMEOUT",
-        3,
+        10,
         "seconds Rasa waits for the action server before going on without it (Rasa's own "
         "limit is 5 minutes); distress and « parler à quelqu'un » never wait for it",
+    )
+    session_start_timeout: int = _setting(
+        "SESSION_START_TIMEOUT",
+        3,
+        "seconds Rasa waits for Boussole's action_session_start before starting the "
+        "conversation with its own (the first message, distress included, waits that long "
+        "at most when the action server is frozen)",
     )
     distress_deadline: int = _setting(
         "DISTRESS_DEADLINE",

@@ -156,8 +156,12 @@ def write_endpoints(settings: Settings, path: Path) -> Path:
     (:func:`secret_env`).
     """
     endpoints = {
-        # `timeout` is read by bot/rasa_runtime.py (Rasa 3.6 itself would wait 5 minutes).
-        "action_endpoint": {"url": settings.action_url, "timeout": settings.action_timeout},
+        # Both timeouts are read by bot/rasa_runtime.py (Rasa 3.6 itself would wait 5 minutes).
+        "action_endpoint": {
+            "url": settings.action_url,
+            "timeout": settings.action_timeout,
+            "session_start_timeout": settings.session_start_timeout,
+        },
         "tracker_store": tracker_store_config(settings.tracker_db_url),
         "lock_store": lock_store_config(settings.redis_url, settings.redis_key_prefix),
     }

@@ -37,9 +37,16 @@ def test_a_taken_port_is_refused_before_anything_starts(tmp_path):
 
 
 def test_the_endpoints_file_bounds_the_wait_for_the_action_server(tmp_path):
-    settings = replace(load_settings({}), action_port=free_port(), action_timeout=2)
+    settings = replace(
+        load_settings({}), action_port=free_port(), action_timeout=7, session_start_timeout=2
+    )
     endpoints = yaml.safe_load(write_endpoints(settings, tmp_path / "endpoints.yml").read_text())
-    assert endpoints["action_endpoint"] == {"url": settings.action_url, "timeout": 2}
-    # The project's own endpoints.yml (plain `rasa shell`) says the same as the default setting.
+    assert endpoints["action_endpoint"] == {
+        "url": settings.action_url,
+        "timeout": 7,
+        "session_start_timeout": 2,
+    }
+    # The project's own endpoints.yml (plain `rasa shell`) says the same as the default settings.
     default = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())["action_endpoint"]
     assert default["timeout"] == load_settings({}).action_timeout
+    assert default["session_start_timeout"] == load_settings({}).session_start_timeout

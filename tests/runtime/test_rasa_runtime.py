@@ -130,6 +130,27 @@ async def test_without_a_timeout_key_the_call_is_rasas_own(aiohttp_server):
     assert events[0].text == "Salut"
 
 
+async def test_session_start_has_its_own_shorter_wait(aiohttp_server):
+    server = await _silent_action_server(aiohttp_server)
+    endpoint = EndpointConfig(
+        url=str(server.make_url("/webhook")), timeout=3600, session_start_timeout=0.5
+    )
+    action = RemoteAction("action_session_start", endpoint)
+    domain = Domain.load(str(PROJECT_ROOT / "domain"))
+    events = await asyncio.wait_for(
+        action.run(CollectingOutputChannel(), None, DialogueStateTracker("conv", []), domain),
+        timeout=60,  # would hang for the hour of `timeout` if session_start_timeout were ignored
+    )
+    assert isinstance(events[0], SessionStarted)
+    with pytest.raises(asyncio.TimeoutError):  # an ordinary action waits `timeout`
+        await asyncio.wait_for(
+            RemoteAction("action_find_contacts", endpoint).run(
+                CollectingOutputChannel(), None, DialogueStateTracker("conv", []), domain
+            ),
+            timeout=2,
+        )
+
+
 async def test_a_failed_session_start_falls_back_to_rasas_own(aiohttp_server):
     server = await _silent_action_server(aiohttp_server)
     endpoint = EndpointConfig(url=str(server.make_url("/webhook")), timeout=0.5)
