@@ -26,6 +26,20 @@ from knowledge.voice import FORMAL, informal_words
 
 # A text for a parent or a referent with a « tu » form in it (knowledge/voice.py).
 _INFORMAL_PROBLEM = "texte dit à un parent ou à un référent : « vous » attendu, pas « tu »"
+# A scheme's texts are shown as they are to young people, parents and referents alike.
+_IMPERSONAL_PROBLEM = (
+    "texte lu par les jeunes, les parents et les référents : tournure impersonnelle attendue"
+    " (« Le CEJ accompagne les jeunes… », « Faire la demande… »), pas « tu »"
+)
+
+
+def _check_impersonal(reader: Collector, file: str, entry: str, texts: dict) -> None:
+    """A problem for each of ``texts`` (field → text) that says « tu » (knowledge/voice.py)."""
+    for name, text in texts.items():
+        found = informal_words(text or "")
+        if found:
+            said = ", ".join(f"« {word} »" for word in dict.fromkeys(found))
+            reader.problem(file, entry, name, f"{_IMPERSONAL_PROBLEM} : {said}")
 
 
 def read_operators(reader: Collector) -> None:
@@ -100,13 +114,24 @@ def read_schemes(reader: Collector) -> None:
         if paid is not None and not isinstance(paid, bool):
             reader.problem(file, sid, "money.paid", "true, false ou null attendu")
             paid = None
+        summary = t("summary", f.text, required=True) or ""
+        how_to_apply = t("how_to_apply", f.text)
+        amount = (
+            reader.take(file, sid, money, "amount", f.text) if isinstance(money, dict) else None
+        )
+        _check_impersonal(
+            reader,
+            file,
+            sid,
+            {"summary": summary, "how_to_apply": how_to_apply, "money.amount": amount},
+        )
         reader.data.schemes.append(
             Scheme(
                 id=sid,
                 name=t("name", f.text, required=True) or sid,
                 aliases=t("aliases", f.list_of(f.text), default=()),
                 themes=t("themes", f.list_of(f.need), default=()),
-                summary=t("summary", f.text, required=True) or "",
+                summary=summary,
                 audience=Audience(
                     lo,
                     hi,
@@ -115,13 +140,8 @@ def read_schemes(reader: Collector) -> None:
                     reader.take(file, sid, aud, "handicap_age_max", f.age),
                     bool(reader.take(file, sid, aud, "handicap_no_age_max", f.boolean)),
                 ),
-                money=Money(
-                    paid,
-                    reader.take(file, sid, money, "amount", f.text)
-                    if isinstance(money, dict)
-                    else None,
-                ),
-                how_to_apply=t("how_to_apply", f.text),
+                money=Money(paid, amount),
+                how_to_apply=how_to_apply,
                 operator_types=t("operator_types", f.list_of(f.operator_type), default=()),
                 link=t("link", f.url),
                 source=t("source", f.text, required=True) or "",

@@ -231,3 +231,39 @@ def test_a_shared_scheme_id_without_entry_is_reported(data_copy):
     _edit(data_copy / "schemes.yml", "- id: cpf", "- id: cpf_renomme")
     problems = _problems(data_copy)
     assert any(p.file == "schemes.yml" and p.entry == "cpf" and p.field == "id" for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "words"),
+    [
+        (
+            "Le CEJ accompagne vers l'emploi les jeunes",
+            "Le CEJ t'accompagne vers l'emploi, toi et les jeunes",
+            "summary",
+            "« t' », « toi »",
+        ),
+        (
+            "Prendre rendez-vous à la Mission Locale",
+            "Prends rendez-vous à ta Mission Locale",
+            "how_to_apply",
+            "« Prends », « ta »",
+        ),
+        (
+            "allocation mensuelle selon l'âge et les ressources",
+            "allocation mensuelle selon ton âge et tes ressources",
+            "money.amount",
+            "« ton », « tes »",
+        ),
+    ],
+)
+def test_a_scheme_text_that_says_tu_is_refused(data_copy, capsys, old, new, field, words):
+    # Parents and referents read the schemes' texts as they are: « tu » in one is refused.
+    _edit(data_copy / "schemes.yml", old, new)
+    problems = [str(p) for p in _problems(data_copy)]
+    assert problems == [
+        f"[error] schemes.yml · cej · {field}: texte lu par les jeunes, les parents et les "
+        "référents : tournure impersonnelle attendue (« Le CEJ accompagne les jeunes… », "
+        f"« Faire la demande… »), pas « tu » : {words}"
+    ]
+    assert main(["kb", "validate", "--data", str(data_copy)]) == 1
+    assert f"schemes.yml · cej · {field}: texte lu par les jeunes" in capsys.readouterr().err

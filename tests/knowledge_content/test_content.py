@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from knowledge.voice import informal_words
+
 from .content import (
     CONTENT_FILES,
     DATA,
@@ -169,11 +171,14 @@ def test_scheme_fields_use_the_shared_vocabularies(scheme):
 
 
 @pytest.mark.parametrize("scheme", SCHEMES, ids=_ids(SCHEMES))
-def test_scheme_summary_is_short_and_says_tu(scheme):
+def test_scheme_texts_are_short_and_fit_every_reader(scheme):
+    # Young people, parents and referents read the same texts: neither « tu » nor « vous ».
     summary = scheme["summary"]
     assert 1 <= len(sentences(summary)) <= 3, sentences(summary)
-    assert not re.search(r"\bvous\b|\bvotre\b|\bvos\b", summary, re.I), "the bot says tu"
-    assert re.search(r"\b(tu|te|t'|ton|ta|tes|toi)\b", summary, re.I), "speak to the person"
+    texts = (summary, scheme["how_to_apply"], scheme["money"]["amount"] or "")
+    for text in texts:
+        assert not re.search(r"\bvous\b|\bvotre\b|\bvos\b", text, re.I), text
+        assert informal_words(text) == [], text
 
 
 def test_figures_without_provided_source_are_flagged():
