@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from bot.web import wording
 from bot.web.errors import ApiError
 
 MAX_TEXT = 500
@@ -85,12 +86,12 @@ def json_depth(raw: bytes) -> int:
     return deepest
 
 
-def too_large() -> ApiError:
-    """413 for a body over :data:`MAX_BODY` bytes."""
-    return ApiError(413, "too_large", "Ton message est trop long : raccourcis-le un peu.")
+def too_large(profile: str | None = None) -> ApiError:
+    """413 for a body over :data:`MAX_BODY` bytes, said to a request of ``profile``."""
+    return ApiError(413, "too_large", wording.said(wording.TOO_LARGE, profile))
 
 
-async def read_body(request: Any, limit: int = MAX_BODY) -> bytes:
+async def read_body(request: Any, limit: int = MAX_BODY, profile: str | None = None) -> bytes:
     """The request's body, refused with a 413 as soon as it exceeds ``limit`` bytes.
 
     The declared length is checked first, then the bytes as they arrive: an oversized body is
@@ -98,28 +99,29 @@ async def read_body(request: Any, limit: int = MAX_BODY) -> bytes:
     """
     declared = request.content_length
     if declared is not None and declared > limit:
-        raise too_large()
+        raise too_large(profile)
     body = bytearray()
     async for chunk in request.content.iter_chunked(8192):
         body.extend(chunk)
         if len(body) > limit:
-            raise too_large()
+            raise too_large(profile)
     return bytes(body)
 
 
-def read_json_object(raw: bytes) -> dict[str, Any]:
-    """The JSON object in a request body, or a 400 :class:`ApiError` in French.
+def read_json_object(raw: bytes, profile: str | None = None) -> dict[str, Any]:
+    """The JSON object in a request body, or a 400 :class:`ApiError` in French (said to a
+    request of ``profile``).
 
     Size (:data:`MAX_BODY`) and nesting (:data:`MAX_DEPTH`) are checked before parsing.
     """
     if len(raw) > MAX_BODY:
-        raise too_large()
+        raise too_large(profile)
     if json_depth(raw) > MAX_DEPTH:
         raise _bad("malformed_json", "La demande n'a pas pu être lue (trop d'imbrications).")
     try:
         body = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise _bad("binary", "Ton message contient des caractères illisibles.") from exc
+        raise _bad("binary", wording.said(wording.UNREADABLE, profile)) from exc
     except ValueError as exc:
         raise _bad("malformed_json", "La demande n'a pas pu être lue (JSON invalide).") from exc
     if not isinstance(body, dict):
@@ -135,27 +137,26 @@ def read_session_id(body: dict[str, Any]) -> str:
     return session_id
 
 
-def parse_chat_request(raw: bytes) -> ChatRequest:
-    """Check a ``POST /api/chat`` body; raise a 400 :class:`ApiError` with a French message."""
-    body = read_json_object(raw)
+def parse_chat_request(raw: bytes, profile: str | None = None) -> ChatRequest:
+    """Check a ``POST /api/chat`` body; raise a 400 :class:`ApiError` with a French message,
+    said to the body's profile, else to ``profile`` (the partner's)."""
+    body = read_json_object(raw, profile)
+    said_to = body.get("profile") if body.get("profile") in PROFILES else profile
     session_id = read_session_id(body)
     text, payload = body.get("text"), body.get("payload")
     if (text is None) == (payload is None):
-        raise _bad("bad_message", "Envoie soit un texte, soit le choix d'un bouton.")
+        raise _bad("bad_message", wording.said(wording.TEXT_OR_BUTTON, said_to))
     if text is not None:
         if not isinstance(text, str):
             raise _bad("bad_message", "Le message doit être du texte.")
         text = unicodedata.normalize("NFC", text).strip()
         if not text:
-            raise _bad("empty", "Ton message est vide : écris ta question.")
+            raise _bad("empty", wording.said(wording.EMPTY, said_to))
         if looks_binary(text):
-            raise _bad("binary", "Ton message contient des caractères illisibles.")
+            raise _bad("binary", wording.said(wording.UNREADABLE, said_to))
         if len(text) > MAX_TEXT:
-            raise _bad(
-                "too_long",
-                f"Ton message est trop long ({len(text)} caractères). "
-                f"Écris-le en {MAX_TEXT} caractères maximum, ou en plusieurs fois.",
-            )
+            message = wording.said(wording.TOO_LONG, said_to, length=len(text), limit=MAX_TEXT)
+            raise _bad("too_long", message)
     elif not isinstance(payload, str) or looks_binary(payload) or not PAYLOAD_RE.match(payload):
         raise _bad("bad_payload", "Ce choix de bouton n'est pas reconnu.")
     profile = body.get("profile")

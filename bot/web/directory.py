@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bot.web import wording
 from bot.web.chat_input import PARTNER_ID_RE
 
 FALLBACK_CONTACT_ID = "parcours_metiers"
@@ -79,9 +80,10 @@ class PartnerDirectory:
                 del self._cache[partner_id]
             raise
 
-    async def fallback_text(self) -> str:
-        """What the widget says when Rasa is unreachable, with the Parcours Métiers line."""
-        apology = "Je ne peux pas te répondre pour le moment, désolé."
+    async def fallback_text(self, profile: str | None = None) -> str:
+        """What the widget says when Rasa is unreachable, with the Parcours Métiers line, to a
+        request of ``profile`` (bot/web/wording.py)."""
+        apology = wording.said(wording.APOLOGY, profile)
         entry = None
         if self.knowledge is not None:
             try:
@@ -90,7 +92,7 @@ class PartnerDirectory:
                 entry = None
         entry = entry or self.held.get(FALLBACK_CONTACT_ID)
         if entry is None:
-            return f"{apology} Réessaie dans quelques minutes."
+            return f"{apology} {wording.said(wording.TRY_AGAIN, profile)}"
         label = getattr(entry, "label", None) or "la ligne Parcours Métiers"
         phone = getattr(entry, "phone", None)
         website = getattr(entry, "website", None)
@@ -98,10 +100,12 @@ class PartnerDirectory:
             free = " (appel gratuit)" if getattr(entry, "free", False) else ""
             hours = getattr(entry, "hours", None)
             when = f", {hours}" if hours else ""
-            return f"{apology} Pour parler à quelqu'un, appelle le {phone}{free}{when} : {label}."
+            line = {"phone": phone, "free": free, "when": when, "label": label}
+            return f"{apology} {wording.said(wording.CALL_LINE, profile, **line)}"
         if website:
-            return f"{apology} Tu trouveras de l'aide sur le site de {label} : {website}"
-        return f"{apology} Réessaie dans quelques minutes."
+            line = {"label": label, "website": website}
+            return f"{apology} {wording.said(wording.LINE_WEBSITE, profile, **line)}"
+        return f"{apology} {wording.said(wording.TRY_AGAIN, profile)}"
 
     async def check(self) -> dict[str, Any]:
         """``{"ok", "detail"}`` for ``/healthz``: can the knowledge base answer a query?"""

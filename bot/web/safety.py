@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.nlu.distress_net import DistressNet, distress_net
 from bot.web.messages import widget_message
+from knowledge.voice import voice_of
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +53,12 @@ class SafetyNet:
             return "request_human"
         return None
 
-    def messages(self, answer_id: str) -> list[dict[str, Any]]:
-        """The held answer as widget messages (empty when none could be loaded)."""
+    def messages(self, answer_id: str, profile: str | None = None) -> list[dict[str, Any]]:
+        """The held answer as widget messages, in the voice of ``profile`` (empty when none
+        could be loaded)."""
         if self.answers is None:
             return []
-        message = widget_message(self.answers.message(answer_id))
+        message = widget_message(self.answers.message(answer_id, voice_of(profile)))
         return [message] if message else []
 
     def given(self, answer_id: str, messages: list[dict[str, Any]]) -> bool:
@@ -66,9 +68,12 @@ class SafetyNet:
         text = "\n".join(m.get("text", "") for m in messages)
         return all(phone in text for phone in self.answers.phones(answer_id))
 
-    def completed(self, answer_id: str | None, messages: list[dict[str, Any]]) -> list[dict]:
-        """Rasa's answer, preceded by the held safety answer when Rasa left its numbers out."""
+    def completed(
+        self, answer_id: str | None, messages: list[dict[str, Any]], profile: str | None = None
+    ) -> list[dict]:
+        """Rasa's answer, preceded by the held safety answer (said to ``profile``) when Rasa
+        left its numbers out."""
         if answer_id is None or self.given(answer_id, messages):
             return messages
         log.warning("Rasa's answer lacked the %s lines: the gateway adds them", answer_id)
-        return self.messages(answer_id) + messages
+        return self.messages(answer_id, profile) + messages

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.appdb import check_database, record_feedback
 from bot.masking import mask_personal_data
-from bot.web import access, timing
+from bot.web import access, timing, wording
 from bot.web.chat_input import (
     MAX_TEXT,
     PROFILES,
@@ -68,35 +68,39 @@ def _profile(partner: Any, requested: str | None) -> str:
     return profile if profile in PROFILES else "youth"
 
 
-def _rate_limited(seconds: float) -> ApiError:
+def _rate_limited(seconds: float, profile: str) -> ApiError:
     return ApiError(
         429,
         "rate_limited",
-        "Tu envoies beaucoup de messages d'un coup ! Attends quelques secondes puis réessaie.",
+        wording.said(wording.RATE_LIMITED, profile),
         headers={"Retry-After": retry_after_header(seconds)},
         extra={"retry_after": float(retry_after_header(seconds))},
     )
 
 
-async def _check_limits(request: web.Request, **keys: str) -> None:
-    """429 when the client's address, or the other ``keys`` (``session=…``), sent too much."""
+async def _check_limits(request: web.Request, profile: str, **keys: str) -> None:
+    """429 when the client's address, or the other ``keys`` (``session=…``), sent too much;
+    said to a request of ``profile``."""
     address = request_address(request, request.app[PROXIES_KEY])
     wait = await request.app[LIMITS_KEY].hit(ip=address, **keys)
     if wait:
-        raise _rate_limited(wait)
+        raise _rate_limited(wait, profile)
 
 
 async def chat(request: web.Request) -> web.Response:
     """``POST /api/chat?partner=ID``: one user message in, the bot's messages out."""
     partner = await access.authorize(request)
-    message = parse_chat_request(await read_body(request))
-    await _check_limits(request, session=message.session_id)
+    # The gateway's own sentences follow the request's profile (bot/web/wording.py).
+    partner_profile = _profile(partner, None)
+    message = parse_chat_request(await read_body(request, profile=partner_profile), partner_profile)
+    profile = _profile(partner, message.profile)
+    await _check_limits(request, profile, session=message.session_id)
     # Payloads too: a crafted button payload must not smuggle an address into the logs.
     masked = mask_personal_data(message.text if message.text is not None else message.payload)
     metadata = {
         "partner": partner.id,
         "page_url": message.page_url,
-        "profile": _profile(partner, message.profile),
+        "profile": profile,
         "mode": message.mode,
         # The widget shows its own welcome before the first exchange (bot/web/welcome.yml).
         "welcome_shown": True,
@@ -113,11 +117,11 @@ async def chat(request: web.Request) -> web.Response:
     except RasaUnavailable as exc:
         log.warning("Rasa unavailable: %s", exc)
         raw = []
-    messages = safety.completed(urgent, widget_messages(raw))
+    messages = safety.completed(urgent, widget_messages(raw), profile)
     if not messages:
         # Rasa down, late, or silent (a failed action answers nothing): an apology, never silence.
         log.warning("no answer from Rasa for conversation %s", message.session_id)
-        text = await request.app[PARTNERS_KEY].fallback_text()
+        text = await request.app[PARTNERS_KEY].fallback_text(profile)
         raise ApiError(
             503,
             "rasa_unavailable",
@@ -165,8 +169,11 @@ async def widget_config(request: web.Request) -> web.Response:
 async def feedback(request: web.Request) -> web.Response:
     """``POST /api/feedback?partner=ID``: a thumbs up or down on one bot message."""
     partner = await access.authorize(request)
-    await _check_limits(request)
-    body = read_json_object(await read_body(request))
+    partner_profile = _profile(partner, None)
+    await _check_limits(request, partner_profile)
+    body = read_json_object(await read_body(request, profile=partner_profile), partner_profile)
+    requested = body.get("profile")
+    profile = _profile(partner, requested if requested in PROFILES else None)
     session_id = read_session_id(body)
     given = body.get("rating")
     rating = RATINGS.get(given) if isinstance(given, str) else None
@@ -189,9 +196,11 @@ async def feedback(request: web.Request) -> web.Response:
     except SQLAlchemyError as exc:
         log.exception("feedback could not be stored")
         raise ApiError(
-            503, "feedback_unavailable", "Ton avis n'a pas pu être enregistré. Réessaie plus tard."
+            503, "feedback_unavailable", wording.said(wording.FEEDBACK_UNAVAILABLE, profile)
         ) from exc
-    return web.json_response({"ok": True, "message": "Merci pour ton avis !"})
+    return web.json_response(
+        {"ok": True, "message": wording.said(wording.FEEDBACK_THANKS, profile)}
+    )
 
 
 async def preflight(request: web.Request) -> web.Response:

@@ -388,11 +388,11 @@
 
   function rate(entry, rating, box) {
     var generation = state.generation;
-    api("/api/feedback", {
-      session_id: state.sessionId,
-      message_id: entry.id,
-      rating: rating,
-    })
+    var body = { session_id: state.sessionId, message_id: entry.id, rating: rating };
+    if (PROFILE) {
+      body.profile = PROFILE;
+    }
+    api("/api/feedback", body)
       .then(function (result) {
         if (generation !== state.generation) {
           return;
