@@ -14,10 +14,12 @@ from web_support import FALLBACK_PHONE, SESSION, post_chat
 from bot.stack import free_port
 from knowledge.api import KnowledgeBase
 from knowledge.loader import load
+from knowledge.safety import load_safety_answers
 from knowledge.voice import informal_words
 
 REFERENT = "structure_referent"  # the stand-in's referent partner (web_support.py)
 YOUTH = "partenaire_test"
+SAFETY = load_safety_answers()
 FEEDBACK = {"session_id": SESSION, "message_id": f"{SESSION}-1-0", "rating": "up"}
 
 
@@ -139,3 +141,14 @@ async def test_feedback_unavailable_says_vous_to_a_referent(fake_rasa, make_gate
     assert await _message(response, 503) == (
         "Votre avis n'a pas pu être enregistré. Réessayez plus tard."
     )
+
+
+async def test_distress_with_rasa_down_gives_a_referent_the_referents_words(make_gateway):
+    client = await make_gateway(free_port())
+    body = {"session_id": SESSION, "text": "je veux mourir"}
+    response = await post_chat(client, body, REFERENT, origin=None)
+    assert response.status == 200
+    said = (await response.json())["messages"][0]["text"]
+    assert said == SAFETY.text("distress", "referent")
+    assert said.startswith("Si une personne que vous accompagnez est en détresse")
+    assert informal_words(said) == []
