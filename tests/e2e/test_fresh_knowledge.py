@@ -15,6 +15,7 @@ import urllib.request
 from dataclasses import replace
 
 import pytest
+import yaml
 
 from bot.stack import Stack
 from knowledge.loader import load
@@ -23,8 +24,16 @@ from tests.conftest import stack_settings
 
 pytestmark = pytest.mark.stack
 
-SUMMARY = "Le CEJ t'accompagne vers l'emploi"
-NEW_SUMMARY = "Le CEJ (résumé rechargé) t'accompagne vers l'emploi"
+
+def _cej_summary_start() -> str:
+    """The opening words of the CEJ's summary in the shipped data (the test edits them)."""
+    schemes = yaml.safe_load((DATA_DIR / "schemes.yml").read_text(encoding="utf-8"))["schemes"]
+    summary = next(s["summary"] for s in schemes if s["id"] == "cej")
+    return " ".join(summary.split()[:5])
+
+
+SUMMARY = _cej_summary_start()
+NEW_SUMMARY = SUMMARY.replace("Le CEJ", "Le CEJ (résumé rechargé)", 1)
 PARTNER_NAME = "Rouen Info Jeunes"
 NEW_PARTNER_NAME = "Rouen Info Jeunes – nom rechargé"
 
