@@ -168,12 +168,15 @@ def with_auth_token(args: list[str], environ: dict[str, str]) -> list[str]:
     """``rasa run`` arguments with ``--auth-token`` from ``RASA_TOKEN`` (the stack sets it).
 
     The token travels in the environment rather than on the command line that starts the
-    process, where every local user could read it (``ps``).
+    process, where every local user could read it (``ps``). It is passed as one
+    ``--auth-token=…`` argument: a generated token may start with « - », which Rasa's parser
+    would take for an option and refuse to start.
     """
     token = environ.get("RASA_TOKEN")
-    if not token or not args or args[0] != "run" or "--auth-token" in args:
+    given = any(a == "--auth-token" or a.startswith("--auth-token=") for a in args)
+    if not token or not args or args[0] != "run" or given:
         return args
-    return [*args, "--auth-token", token]
+    return [*args, f"--auth-token={token}"]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -82,11 +82,20 @@ def test_the_runtime_runs_rasa_commands():
 def test_rasa_run_gets_the_api_token_from_the_environment():
     environ = {"RASA_TOKEN": "t0k3n"}
     run = ["run", "--enable-api", "--port", "5005"]
-    assert rasa_runtime.with_auth_token(run, environ) == [*run, "--auth-token", "t0k3n"]
+    assert rasa_runtime.with_auth_token(run, environ) == [*run, "--auth-token=t0k3n"]
     assert rasa_runtime.with_auth_token(run, {}) == run
     assert rasa_runtime.with_auth_token(["train"], environ) == ["train"]
-    given = [*run, "--auth-token", "other"]
-    assert rasa_runtime.with_auth_token(given, environ) == given
+    for given in ([*run, "--auth-token", "other"], [*run, "--auth-token=other"]):
+        assert rasa_runtime.with_auth_token(given, environ) == given
+
+
+def test_rasa_reads_a_token_that_starts_with_a_dash():
+    """secrets.token_urlsafe gives one in 64 tokens a leading « - » (var/rasa_token)."""
+    from rasa.__main__ import create_argument_parser
+
+    run = ["run", "--enable-api", "--port", "5005"]
+    args = rasa_runtime.with_auth_token(run, {"RASA_TOKEN": "-I-t0k3n"})
+    assert create_argument_parser().parse_args(args).auth_token == "-I-t0k3n"
 
 
 async def _silent_action_server(aiohttp_server):
