@@ -58,8 +58,12 @@ _PRIORITY = {kind: rank for rank, kind in enumerate(PLACEHOLDERS)}
 EMAIL_RE = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+", re.UNICODE)
 
 # French numbers as people write them: 0612345678, 06 12 34 56 78, 06.12.34.56.78,
-# +33 6 12 34 56 78, 0033 (0)6…, and the "0 800 05 00 00" style of free lines.
-_FR_PHONE = r"(?:(?:\+|00)\s?33\s?(?:\(0\)\s?)?|0\s?)[1-9](?:[\s./\-]?\d{2}){4}"
+# +33 6 12 34 56 78, 0033 (0)6…, and the "0 800 05 00 00" and "0 800 235 236" styles of free
+# lines.
+_FR_PHONE = (
+    r"(?:(?:\+|00)\s?33\s?(?:\(0\)\s?)?|0\s?)[1-9](?:[\s./\-]?\d{2}){4}"
+    r"|0\s?[1-9]\d{2}(?:[\s.\-]?\d{3}){2}"
+)
 # Other international numbers: a plus sign and 8 to 15 digits with separators.
 _INTL_PHONE = r"\+\d(?:[\s.\-]?\d){7,14}"
 PHONE_RE = re.compile(rf"(?<![\w+])(?:{_FR_PHONE}|{_INTL_PHONE})(?!\d)")

@@ -63,13 +63,14 @@ def test_parts_always_rebuild_the_text(text):
 def test_links_and_numbers_in_bot_text():
     parts = text_parts(
         "Appelle le 0 800 05 00 00 ou le 3114, voir [le site](https://exemple.fr/a). "
-        "Ça coûte 3000 €, tu as 17 ans."
+        "Ça coûte 3000 €, tu as 17 ans. Fil Santé Jeunes : 0 800 235 236."
     )
     links = [(p["text"], p["href"]) for p in parts if "href" in p]
     assert links == [
         ("0 800 05 00 00", "tel:+33800050000"),
         ("3114", "tel:3114"),
         ("le site", "https://exemple.fr/a"),
+        ("0 800 235 236", "tel:+33800235236"),
     ]
 
 
