@@ -68,11 +68,26 @@ _FR_PHONE = (
 _INTL_PHONE = r"\+\d(?:[\s.\-]?\d){7,14}"
 PHONE_RE = re.compile(rf"(?<![\w+])(?:{_FR_PHONE}|{_INTL_PHONE})(?!\d)")
 
-# Three- and four-digit national numbers (3114, 3018, 119…) only count as phone numbers in the
-# bot's own text when introduced as such ("appelle le 3114"); elsewhere they are ages or amounts.
-SHORT_NUMBER_RE = re.compile(
-    r"\b(?:le|au|composer?|appeler?)\s+(3\d{3}|11\d)\b(?![\s\u202f]?[€%\d])"
+# What a short number is not when these follow it: an amount, a percentage, an age, a street
+# number (« 119 rue … »).
+_NOT_A_LINE_AFTER = (
+    r"[\s\u00a0\u202f]?[€%]|[\s\u00a0\u202f](?:\d|ans\b|bis\b|ter\b|rue\b|avenue\b|av\.|bd\b"
+    r"|boulevard\b|place\b|route\b|chemin\b|all[ée]e\b|impasse\b|quai\b|cours\b)"
 )
+
+
+def short_number_re(numbers: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The national short numbers (3114, 119, 3018… of contacts.yml) wherever the bot's text
+    gives them, as group 1: not inside a longer number, a word or an address, nor an amount or
+    an age. ``None`` when there are none."""
+    if not numbers:
+        return None
+    alternatives = "|".join(re.escape(n) for n in sorted(numbers, key=len, reverse=True))
+    return re.compile(
+        rf"(?<![\w.,/+\-])(?<!\d[\s\u00a0\u202f])({alternatives})(?![\w]|[.,]\d)"
+        rf"(?!{_NOT_A_LINE_AFTER})",
+        re.IGNORECASE,
+    )
 
 
 def tel_uri(number: str) -> str:

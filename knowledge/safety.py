@@ -12,6 +12,7 @@ puts them into words, and two holders keep them ready:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ REQUEST_HUMAN = "request_human"
 # Rasa's domain response for each answer, and the buttons that follow it (the gateway shows the
 # same message when it answers in Rasa's place).
 RESPONSES = {DISTRESS: "utter_distress", REQUEST_HUMAN: "utter_human_contact"}
+# A national short number as contacts.yml writes it: 3 or 4 digits.
+_SHORT_NUMBER = re.compile(r"\d{3,4}")
 BUTTONS = {
     REQUEST_HUMAN: [{"title": "Trouver un lieu près de chez moi", "payload": "/find_local_contact"}]
 }
@@ -92,6 +95,15 @@ class SafetyAnswers:
         """The phone numbers an answer gives, in order."""
         entries = (self.contacts[c] for c in self.answers[answer_id].contacts)
         return [e.phone for e in entries if e.phone]
+
+    def short_numbers(self) -> tuple[str, ...]:
+        """The short national numbers of every line of contacts.yml (3114, 119, 3018…).
+
+        Only the lines' own ``phone`` fields count: a number becomes a ``tel:`` link in the
+        widget (bot/web/messages.py) because it is in contacts.yml, never because of a pattern.
+        """
+        phones = (c.phone for c in self.contacts.values() if c.phone)
+        return tuple(dict.fromkeys(p for p in phones if _SHORT_NUMBER.fullmatch(p)))
 
 
 class SafetyDataError(ValueError):

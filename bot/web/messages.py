@@ -7,13 +7,17 @@ of them links (web, ``mailto:``, ``tel:``), and the widget builds the DOM from t
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import segno
 
-from bot.masking import EMAIL_RE, PHONE_RE, SHORT_NUMBER_RE, tel_uri
+from bot.masking import EMAIL_RE, PHONE_RE, short_number_re, tel_uri
+
+log = logging.getLogger(__name__)
 
 MAX_BUTTONS = 12
 MAX_BUTTON_TITLE = 80
@@ -23,6 +27,18 @@ _MARKDOWN_LINK_RE = re.compile(r"\[([^\]\n]{1,200})\]\(((?:https?://|mailto:|tel
 _URL_RE = re.compile(r"https?://[^\s<>\"'«»]+")
 _SAFE_HREF_RE = re.compile(r"^(?:https?://[^\s<>\"']+|mailto:[^\s<>\"']+|tel:\+?\d{2,15})$")
 _TRAILING_PUNCTUATION = ".,;:!?)»"
+
+
+@functools.cache
+def _short_numbers() -> re.Pattern[str] | None:
+    """The short numbers of contacts.yml (read once), wherever they stand in the bot's text."""
+    try:
+        from knowledge.safety import load_safety_answers
+
+        return short_number_re(load_safety_answers().short_numbers())
+    except Exception:
+        log.exception("contacts.yml could not be read: short numbers stay plain text")
+        return None
 
 
 @dataclass(frozen=True, order=True)
@@ -46,7 +62,8 @@ def _spans(text: str) -> list[_Span]:
         found.append(_Span(m.start(), m.end(), m.group(0), f"mailto:{m.group(0)}", "email"))
     for m in PHONE_RE.finditer(text):
         found.append(_Span(m.start(), m.end(), m.group(0), tel_uri(m.group(0)), "phone"))
-    for m in SHORT_NUMBER_RE.finditer(text):
+    short = _short_numbers()
+    for m in short.finditer(text) if short else ():
         found.append(_Span(m.start(1), m.end(1), m.group(1), f"tel:{m.group(1)}", "phone"))
     # Leftmost first, and the longest of spans starting together (a markdown link wins over
     # the URL inside it); anything overlapping an earlier span is dropped.

@@ -19,6 +19,7 @@ from bot.settings import PROJECT_ROOT, load_settings
 from bot.stack import free_port
 from bot.web.app import create_app
 from bot.web.fake_rasa import FICTION_PHONE, create_fake_rasa
+from knowledge.safety import load_safety_answers
 
 pytestmark = pytest.mark.browser
 
@@ -319,6 +320,30 @@ def test_widget_says_whom_to_call_when_rasa_is_down(page, served, tmp_path):
     expect(page.get_by_role("link", name=FALLBACK_PHONE)).to_have_attribute(
         "href", "tel:+33199005678"
     )
+
+
+def test_every_distress_number_is_a_phone_link(page, widget_backend):
+    """3114, 119, 3018 (the short numbers of contacts.yml) can be tapped to call, in the line's
+    label as well as after it, and so can the lines with ten digits."""
+    from playwright.sync_api import expect
+
+    safety = load_safety_answers()
+    page.goto(f"{widget_backend.base_url}/demo")
+    page.get_by_role("button", name=LAUNCHER).click()
+    page.get_by_role("textbox", name="Ton message").fill("je veux mourir")
+    page.keyboard.press("Enter")
+    log = page.get_by_role("log")
+    expect(log).to_contain_text(safety.phones("distress")[-1], timeout=30_000)
+    for number in safety.short_numbers():
+        links = log.get_by_role("link", name=number, exact=True)
+        expect(links).to_have_count(2)  # « 3114 – numéro national… : 3114 (appel gratuit) »
+        for link in links.all():
+            expect(link).to_have_attribute("href", f"tel:{number}")
+    for phone in safety.phones("distress"):
+        expect(log.get_by_role("link", name=phone, exact=True).first).to_have_attribute(
+            "href", re.compile(r"^tel:\+?\d+$")
+        )
+    shot(page, "widget-distress-links.png")
 
 
 def test_widget_refuses_too_long_messages_without_losing_them(page, widget_backend):

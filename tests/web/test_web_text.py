@@ -8,6 +8,9 @@ from hypothesis import strategies as st
 
 from bot.masking import mask_personal_data, tel_uri
 from bot.web.messages import takeaway, text_parts, widget_message
+from knowledge.safety import load_safety_answers
+
+SAFETY = load_safety_answers()
 
 
 @pytest.mark.parametrize(
@@ -72,6 +75,43 @@ def test_links_and_numbers_in_bot_text():
         ("le site", "https://exemple.fr/a"),
         ("0 800 235 236", "tel:+33800235236"),
     ]
+
+
+def test_the_short_numbers_come_from_contacts_yml():
+    assert SAFETY.short_numbers() == ("3114", "119", "3018")
+
+
+def test_every_number_of_the_distress_answer_is_a_link_wherever_it_stands():
+    for parent in (False, True):
+        parts = text_parts(SAFETY.text("distress", parent=parent))
+        links = [(p["text"], p["href"]) for p in parts if p.get("kind") == "phone"]
+        # Each short number twice: in its line's label (« 3114 – numéro national… ») and as
+        # the number to call (« : 3114 (appel gratuit) »); never inside https://3114.fr/.
+        assert links == [
+            ("3114", "tel:3114"),
+            ("3114", "tel:3114"),
+            ("119", "tel:119"),
+            ("119", "tel:119"),
+            ("3018", "tel:3018"),
+            ("3018", "tel:3018"),
+            ("0 800 235 236", "tel:+33800235236"),
+        ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "le CIO est au 119 rue de la République",
+        "ça coûte 3114 €, ou 119\u202f%",
+        "il a 119 ans",
+        "commune 76119, dossier 311400, version 3.114",
+        "voir https://3114.fr/",
+        "0 800 119 000",
+    ],
+)
+def test_a_short_number_that_is_not_a_line_stays_text(text):
+    assert [p for p in text_parts(text) if p.get("href", "").startswith("tel:3")] == []
+    assert [p for p in text_parts(text) if p.get("href") == "tel:119"] == []
 
 
 def test_unsafe_link_targets_stay_text():
