@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from bot.masking import mask_personal_data, tel_uri
 from bot.web.messages import takeaway, text_parts, widget_message
 from knowledge.safety import load_safety_answers
+from knowledge.voice import FORMAL, YOUTH
 
 SAFETY = load_safety_answers()
 
@@ -82,8 +83,8 @@ def test_the_short_numbers_come_from_contacts_yml():
 
 
 def test_every_number_of_the_distress_answer_is_a_link_wherever_it_stands():
-    for parent in (False, True):
-        parts = text_parts(SAFETY.text("distress", parent=parent))
+    for voice in (YOUTH, *FORMAL):
+        parts = text_parts(SAFETY.text("distress", voice))
         links = [(p["text"], p["href"]) for p in parts if p.get("kind") == "phone"]
         # Each short number twice: in its line's label (« 3114 – numéro national… ») and as
         # the number to call (« : 3114 (appel gratuit) »); never inside https://3114.fr/.
