@@ -78,6 +78,18 @@ def chat(stack: Stack, session_id: str, text: str) -> tuple[int, dict, float]:
     return response.status_code, response.json(), time.perf_counter() - started
 
 
+def healthz(stack: Stack) -> tuple[int, str]:
+    """``GET /healthz`` on the gateway: (HTTP status, ``ok``/``degraded``/``down``); (0, "—")
+    when the gateway does not answer."""
+    try:
+        response = requests.get(
+            f"http://{stack.settings.host}:{stack.settings.web_port}/healthz", timeout=30
+        )
+        return response.status_code, response.json().get("status", "?")
+    except (requests.RequestException, ValueError):
+        return 0, "—"
+
+
 def rest(stack: Stack, sender: str, text: str) -> tuple[list[dict], float]:
     """One message through Boussole's REST channel, Rasa's only one: (messages, seconds)."""
     started = time.perf_counter()

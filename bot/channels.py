@@ -7,10 +7,11 @@ The channel also masks personal data (``bot.masking``) in every message it recei
 parses, logs or stores it: the gateway has already masked what it forwards, but a caller that
 posts to this webhook directly must not get unmasked text into the tracker store either.
 
-``GET /webhooks/boussole/health`` says whether the tracker store answers (the gateway's
-``/healthz`` asks it). A turn whose conversation could not be read or saved (tracker store down)
-is answered with an apology instead of what Rasa said: Rasa would otherwise carry on in memory
-and answer as if the conversation had been kept (bot/tracker_store.py).
+``GET /webhooks/boussole/health`` says whether a model is loaded and the tracker store answers
+(the gateway's ``/healthz`` asks it). A turn whose conversation could not be read or saved
+(tracker store down) is answered with an apology instead of what Rasa said: Rasa would
+otherwise carry on in memory and answer as if the conversation had been kept
+(bot/tracker_store.py).
 """
 
 from __future__ import annotations
@@ -72,11 +73,15 @@ class MetadataRestInput(RestInput):
 
         @blueprint.route("/health", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
-            """Whether this Rasa server can read and write conversations (its tracker store)."""
-            store = request.app.ctx.agent.tracker_store
+            """Whether this Rasa server has a model loaded (one that failed to load leaves Rasa
+            up, ignoring every message) and can read and write conversations."""
+            agent = getattr(request.app.ctx, "agent", None)
+            model = agent is not None and agent.processor is not None
+            store = getattr(agent, "tracker_store", None)
             store = getattr(store, "_tracker_store", store)  # inside Rasa's fail-safe wrapper
             check = getattr(store, "is_available", None)
-            ok = True if check is None else await asyncio.to_thread(check)
-            return response.json({"tracker_store": ok}, status=200 if ok else 503)
+            ok = store is not None and (check is None or await asyncio.to_thread(check))
+            said = {"model": model, "tracker_store": ok}
+            return response.json(said, status=200 if model and ok else 503)
 
         return blueprint

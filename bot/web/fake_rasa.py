@@ -59,7 +59,7 @@ async def _version(_request: web.Request) -> web.Response:
 
 
 async def _health(_request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    return web.json_response({"model": True, "tracker_store": True})
 
 
 def create_fake_rasa(delay: float = 0.0, serial: bool = False) -> web.Application:

@@ -8,7 +8,8 @@ from typing import Any
 import aiohttp
 
 WEBHOOK_PATH = "/webhooks/boussole/webhook"
-# Boussole's channel says there whether Rasa's tracker store answers (bot/channels.py).
+# Boussole's channel says there whether Rasa has a model loaded and whether its tracker store
+# answers (bot/channels.py).
 HEALTH_PATH = "/webhooks/boussole/health"
 
 
@@ -59,3 +60,38 @@ async def probe(session: aiohttp.ClientSession, url: str, timeout: float = 3.0) 
             return {"ok": False, "detail": f"HTTP {response.status}"}
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         return {"ok": False, "detail": type(exc).__name__}
+
+
+async def rasa_parts(
+    session: aiohttp.ClientSession, base_url: str, timeout: float = 3.0
+) -> dict[str, dict[str, Any]]:
+    """The ``rasa`` and ``tracker_store`` parts of ``/healthz``.
+
+    ``rasa`` is ok when the server answers and has a model loaded: a Rasa whose model could not
+    be loaded still answers ``/version`` but ignores every message. ``tracker_store`` is ok
+    when the channel reached its database.
+    """
+    base = base_url.rstrip("/")
+
+    async def health() -> dict[str, Any]:
+        async with session.get(
+            base + HEALTH_PATH, timeout=aiohttp.ClientTimeout(total=timeout)
+        ) as response:
+            said = await response.json(content_type=None)
+        return said if isinstance(said, dict) else {}
+
+    version, said = await asyncio.gather(
+        probe(session, base + "/version", timeout), health(), return_exceptions=True
+    )
+    if not version["ok"]:
+        return {"rasa": version, "tracker_store": {"ok": False, "detail": "Rasa injoignable"}}
+    if isinstance(said, BaseException):
+        failed = {"ok": False, "detail": type(said).__name__}
+        return {"rasa": failed, "tracker_store": failed}
+    rasa = {"ok": True, "detail": "ok"}
+    if said.get("model") is not True:
+        rasa = {"ok": False, "detail": "aucun modèle chargé"}
+    tracker = {"ok": True, "detail": "ok"}
+    if said.get("tracker_store") is not True:
+        tracker = {"ok": False, "detail": "base des conversations injoignable"}
+    return {"rasa": rasa, "tracker_store": tracker}

@@ -40,7 +40,7 @@ from bot.web.keys import (
 from bot.web.limits import retry_after_header
 from bot.web.messages import takeaway, text_parts, widget_messages
 from bot.web.proxies import request_address
-from bot.web.rasa_client import HEALTH_PATH, RasaUnavailable, probe
+from bot.web.rasa_client import RasaUnavailable, probe, rasa_parts
 
 log = logging.getLogger(__name__)
 
@@ -216,25 +216,23 @@ async def healthz(request: web.Request) -> web.Response:
     - 200 ``degraded``: conversations work, but a part whose loss the gateway survives is down
       (action server: Rasa's safety answers and apologies remain; application database:
       feedback and console);
-    - 503 ``down``: no conversation can be answered (Rasa, its tracker store, the knowledge
-      base that says which partner pages may chat, or the Redis that holds Rasa's locks when
-      ``REDIS_URL`` is set), so a load balancer sends the traffic to another replica.
+    - 503 ``down``: no conversation can be answered (Rasa or its model, its tracker store, the
+      knowledge base that says which partner pages may chat, or the Redis that holds Rasa's
+      locks when ``REDIS_URL`` is set), so a load balancer sends the traffic to another
+      replica.
     No part says what version it runs.
     """
     settings = request.app[SETTINGS_KEY]
     http = request.app[HTTP_KEY]
-    rasa_base = settings.rasa_base_url.rstrip("/")
-    rasa, tracker, actions, knowledge, app_db, redis = await asyncio.gather(
-        probe(http, rasa_base + "/version"),
-        probe(http, rasa_base + HEALTH_PATH),
+    rasa, actions, knowledge, app_db, redis = await asyncio.gather(
+        rasa_parts(http, settings.rasa_base_url),
         probe(http, settings.action_health_url),
         request.app[PARTNERS_KEY].check(),
         asyncio.to_thread(check_database, request.app[APP_DB_KEY]),
         request.app[LIMITS_KEY].check(),
     )
     parts = {
-        "rasa": rasa,
-        "tracker_store": tracker if rasa["ok"] else {"ok": False, "detail": "Rasa injoignable"},
+        **rasa,
         "actions": actions,
         "knowledge": knowledge,
         "app_db": app_db,

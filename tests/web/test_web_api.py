@@ -361,6 +361,26 @@ async def test_healthz_says_down_without_rasa(make_gateway):
     assert services["knowledge"]["ok"] is True and services["app_db"]["ok"] is True
 
 
+async def test_healthz_says_down_when_rasa_has_no_model(aiohttp_server, make_gateway):
+    # What Rasa does when its model fails to load: it serves, and ignores every message.
+    async def version(_request):
+        return web.json_response({"version": "3.6.21"})
+
+    async def health(_request):
+        return web.json_response({"model": False, "tracker_store": True}, status=503)
+
+    app = web.Application()
+    app.router.add_get("/version", version)
+    app.router.add_get("/webhooks/boussole/health", health)
+    rasa = await aiohttp_server(app)
+    client = await make_gateway(rasa.port)
+    response = await client.get("/healthz")
+    body = await response.json()
+    assert response.status == 503 and body["status"] == "down"
+    assert body["services"]["rasa"] == {"ok": False, "detail": "aucun modèle chargé"}
+    assert body["services"]["tracker_store"]["ok"] is True
+
+
 async def test_healthz_says_degraded_when_the_action_server_is_down(fake_rasa, make_gateway):
     client = await make_gateway(
         fake_rasa.port, action_server_url=f"http://127.0.0.1:{free_port()}/webhook"
