@@ -39,7 +39,8 @@ BENCHMARKS = {
         _module("annuaire"),
     ),
     "faults": (
-        "time to the 3114 answer, action server frozen and killed, vs 30 s (issue 13)",
+        "recovery after each fault vs wave 1 (never), and the time to the 3114 answer with "
+        "the action server frozen and killed vs 30 s (issue 13)",
         _module("faults"),
     ),
     "masking": (
