@@ -17,7 +17,7 @@ again within 5 minutes.
 
 Second table: distress messages through the gateway's /api/chat and through Rasa's REST channel,
 each from a new conversation (the worst case: Rasa first runs ``action_session_start`` on the
-action server) and within a conversation already under way (opened before the freeze), with
+action server) and within a form already under way (opened before the fault), with
 the action server healthy, frozen (SIGSTOP) and killed. Baseline, measured on main before this
 work: 30 s through the gateway (its own limit on Rasa; Rasa itself waits 300 s for the action
 server, then answered nothing). Target: the safeguarding numbers within 5 s.
@@ -133,21 +133,20 @@ def new_session() -> str:
     return f"bench{uuid.uuid4().hex[:16]}"
 
 
+FORM_OPENER = "je cherche une formation"  # the contact form then asks for the commune
+
+
 def _time_to_3114(
     send: Callable[[str, str], tuple[str, float]],
-    fresh: bool,
+    sessions: list[str],
     fault: Callable[[], AbstractContextManager],
 ) -> list[float]:
-    """Seconds to an answer with 3114 for each sample (inf when 3114 never came), the distress
-    message sent during ``fault``."""
+    """Seconds to an answer with 3114 in each conversation (inf when 3114 never came), the
+    distress message sent during ``fault``."""
     times = []
-    for i in range(SAMPLES):
-        text = DISTRESS[i % len(DISTRESS)]
-        session = new_session()
-        if not fresh:
-            send(session, "je cherche une formation")  # a conversation under way, in a form
+    for i, session in enumerate(sessions):
         with fault():
-            answer, seconds = send(session, text)
+            answer, seconds = send(session, DISTRESS[i % len(DISTRESS)])
         times.append(seconds if "3114" in answer else float("inf"))
     return times
 
@@ -159,7 +158,10 @@ def _row(fault: str, path: str, start: str, times: list[float], baseline: float)
 
 
 def measure(stack: Stack) -> list[str]:
-    """Every row of the table (the action server is killed at the end)."""
+    """Every row of the table (the action server is killed at the end).
+
+    The conversations « in a form » are opened while the action server answers, so that the
+    form is really waiting for its next answer when the fault comes."""
 
     def via_gateway(session: str, text: str) -> tuple[str, float]:
         _status, body, seconds = chat(stack, session, text)
@@ -169,18 +171,28 @@ def measure(stack: Stack) -> list[str]:
         messages, seconds = rest(stack, session, text)
         return said(messages), seconds
 
+    def opened(send: Callable[[str, str], tuple[str, float]]) -> str:
+        session = new_session()
+        answer, _ = send(session, FORM_OPENER)
+        if "commune" not in answer:
+            raise RuntimeError(f"« {FORM_OPENER} » did not open the form: {answer!r}")
+        return session
+
     paths = [("gateway /api/chat", via_gateway, BASELINE_GATEWAY_S)]
     paths.append(("Rasa REST channel", via_rasa, BASELINE_RASA_S))
     actions = service(stack, "actions")
     rows = []
     for fault in ("none", "frozen (SIGSTOP)", "killed (SIGKILL)"):
+        in_forms = {path: [opened(send) for _ in range(SAMPLES)] for path, send, _ in paths}
         if fault.startswith("killed"):
             kill(actions)
+        during = (lambda: frozen(actions)) if fault.startswith("frozen") else nullcontext
         for path, send, baseline in paths:
-            for fresh in (True, False):
-                start = "new conversation" if fresh else "in a form"
-                during = (lambda: frozen(actions)) if fault.startswith("frozen") else nullcontext
-                times = _time_to_3114(send, fresh, during)
+            for start, sessions in (
+                ("new conversation", [new_session() for _ in range(SAMPLES)]),
+                ("in a form", in_forms[path]),
+            ):
+                times = _time_to_3114(send, sessions, during)
                 rows.append(_row(fault, path, start, times, baseline))
                 print(rows[-1], flush=True)
     return rows
