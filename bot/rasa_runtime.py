@@ -28,7 +28,11 @@ Two fixes have no extension point, and stay here:
   applies, so plain ``rasa run`` reads the same endpoints file unchanged. When the failed action
   replaces one of Rasa's own (Boussole's ``action_session_start``), Rasa's default runs instead:
   a new conversation then still starts properly, and its first message (« je veux mourir ») is
-  answered.
+  answered. An open form runs before any rule and first asks the action server to check the
+  message (``validate_<form>``): a distress or « parler à quelqu'un » message makes the form step
+  aside at once (an ``ActionExecutionRejection``, as when it finds nothing to fill), so that the
+  rule answers without the action server, and the form's resume in the same turn waits only
+  ``session_start_timeout``: Rasa sends a turn's answers only once the turn is over.
 
 Both replace private methods, so they are applied only on the Rasa version they were written and
 tested for, and Rasa refuses to start on any other.
@@ -88,17 +92,59 @@ def _rasa_default_action(name: str) -> Any:
     return next((a for a in default_actions() if a.name() == name), None)
 
 
+# The intents whose answers never need the action server (knowledge/safety.py's answers).
+SAFETY_INTENTS = ("distress", "request_human")
+
+
+def _validated_form(name: str, args: tuple, kwargs: dict) -> str | None:
+    """The form that the action ``name`` validates (``validate_contact_form``), or ``None``."""
+    domain = args[3] if len(args) > 3 else kwargs.get("domain")
+    form = name.removeprefix("validate_")
+    return form if form != name and form in getattr(domain, "form_names", ()) else None
+
+
+def _safety_turn(args: tuple, kwargs: dict) -> tuple[bool, bool]:
+    """(the latest message asks for a safety answer, the bot has already answered it)."""
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    tracker = args[2] if len(args) > 2 else kwargs.get("tracker")
+    if tracker is None or tracker.latest_message is None:
+        return False, False
+    if (tracker.latest_message.intent or {}).get("name") not in SAFETY_INTENTS:
+        return False, False
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return True, False
+        if isinstance(event, BotUttered):
+            return True, True
+    return True, False
+
+
 def _bounded_by_endpoint_timeout(run: Any) -> Any:
     """Wrap ``RemoteAction.run``: give up after the action endpoint's ``timeout`` seconds; when
-    the failed action overrides one of Rasa's defaults, Rasa's default runs instead."""
+    the failed action overrides one of Rasa's defaults, Rasa's default runs instead; an open
+    form steps aside for a safety message without asking the action server."""
 
     async def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        from rasa.core.actions.action import ActionExecutionRejection
         from rasa.shared.exceptions import RasaException
 
         endpoint = getattr(self, "action_endpoint", None)
         # An action Rasa can replace with its own (action_session_start) has a shorter wait:
         # the conversation, and a distress message first in it, must not wait long for it.
         key = "session_start_timeout" if _rasa_default_action(self.name()) else "timeout"
+        form = _validated_form(self.name(), args, kwargs)
+        safety, answered = _safety_turn(args, kwargs) if form else (False, False)
+        if safety and not answered:
+            # Rasa runs an open form before any rule, and the form asks the action server to
+            # check the message first: distress would wait for it, or go unanswered when it is
+            # down. The form steps aside at once; the rule gives the safety answer.
+            raise ActionExecutionRejection(form, f"{self.name()}: a safety answer comes first")
+        if safety:
+            # The form resumes after the safety answer, which leaves Rasa only with this turn:
+            # the short wait. If it fails, Rasa drops the form's events and listens, as for
+            # any failed action (a rejection here would send Rasa into its fallback instead).
+            key = "session_start_timeout"
         limits = endpoint.kwargs if endpoint is not None else {}
         seconds = limits.get(key, limits.get("timeout"))
         if not seconds:

@@ -4,6 +4,7 @@ bounds each action call by the endpoint's timeout."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
 import time
@@ -11,11 +12,20 @@ import time
 import jsonschema
 import pytest
 from aiohttp import web
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.actions.forms import FormAction
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SessionStarted
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
@@ -171,3 +181,79 @@ async def test_a_failed_session_start_falls_back_to_rasas_own(aiohttp_server):
     # Without these, no rule would match the conversation's first message.
     assert isinstance(events[0], SessionStarted)
     assert events[-1] == ActionExecuted("action_listen")
+
+
+# --- an open form and the safety answers -------------------------------------------------------
+
+DOMAIN = Domain.load(str(PROJECT_ROOT / "domain"))
+
+
+def _in_the_contact_form(text: str, intent: str, *after: Event) -> DialogueStateTracker:
+    """A conversation whose contact form asked for the commune, then got ``text``."""
+    events = [
+        ActionExecuted("action_listen"),
+        UserUttered("je cherche une formation", {"name": "ask_training", "confidence": 1.0}),
+        ActionExecuted("contact_form"),
+        ActiveLoop("contact_form"),
+        SlotSet("requested_slot", "commune"),
+        ActionExecuted("action_listen"),
+        UserUttered(text, {"name": intent, "confidence": 1.0}),
+        *after,
+    ]
+    return DialogueStateTracker.from_events("conv", events, slots=DOMAIN.slots)
+
+
+async def _counting_action_server(aiohttp_server):
+    """An action server that answers at once with nothing, and counts the calls."""
+    calls: list[str] = []
+
+    async def webhook(request):
+        calls.append((await request.json())["next_action"])
+        return web.json_response({"events": [], "responses": []})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    server = await aiohttp_server(app)
+    return server, calls
+
+
+async def _run_form(endpoint: EndpointConfig, tracker: DialogueStateTracker) -> list[Event]:
+    form = FormAction("contact_form", endpoint)
+    nlg = TemplatedNaturalLanguageGenerator(DOMAIN.responses)
+    return await form.run(CollectingOutputChannel(), nlg, tracker, DOMAIN)
+
+
+@pytest.mark.parametrize(
+    "text, intent", [("je veux mourir", "distress"), ("/request_human", "request_human")]
+)
+async def test_an_open_form_steps_aside_for_a_safety_message_without_the_action_server(
+    aiohttp_server, text, intent
+):
+    server, calls = await _counting_action_server(aiohttp_server)
+    endpoint = EndpointConfig(url=str(server.make_url("/webhook")), timeout=10)
+    with pytest.raises(ActionExecutionRejection):  # the rule for the intent answers instead
+        await _run_form(endpoint, _in_the_contact_form(text, intent))
+    assert calls == []
+    # Any other answer is checked by the action server first, as Rasa does (here it finds
+    # nothing to fill, and Rasa itself rejects).
+    with contextlib.suppress(ActionExecutionRejection):
+        await _run_form(endpoint, _in_the_contact_form("bof", "inform"))
+    assert calls[:1] == ["validate_contact_form"]
+
+
+async def test_the_form_resuming_after_a_safety_answer_waits_only_the_short_limit(aiohttp_server):
+    server = await _silent_action_server(aiohttp_server)
+    endpoint = EndpointConfig(
+        url=str(server.make_url("/webhook")), timeout=3600, session_start_timeout=0.5
+    )
+    answered = _in_the_contact_form(
+        "je veux mourir",
+        "distress",
+        ActionExecuted("utter_distress"),
+        BotUttered("3114 …"),
+        ActionExecuted("utter_distress_resume"),
+        BotUttered("On reprend ?"),
+    )
+    with pytest.raises(RasaException, match=r"within 0\.5 s"):  # then Rasa listens again
+        # would hang for the hour of `timeout` if the resume waited as long as other actions
+        await asyncio.wait_for(_run_form(endpoint, answered), timeout=60)
