@@ -12,6 +12,8 @@ from web_support import StandInKnowledge
 from bot.settings import load_settings
 from bot.web.app import create_app
 from bot.web.fake_rasa import create_fake_rasa
+from knowledge.api import KnowledgeBase
+from knowledge.loader import load
 
 
 @pytest.fixture
@@ -54,3 +56,13 @@ def make_gateway(aiohttp_client, gateway_settings):
 async def gateway(fake_rasa, make_gateway):
     """A gateway in front of the fake Rasa, with the default limits."""
     return await make_gateway(fake_rasa.port)
+
+
+@pytest.fixture(scope="module")
+def real_knowledge(tmp_path_factory):
+    """The shipped knowledge base, loaded into a throw-away SQLite file, open."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('kb') / 'knowledge.sqlite3'}"
+    load(url)
+    knowledge = KnowledgeBase.from_url(url)
+    yield knowledge
+    knowledge.close()

@@ -10,23 +10,11 @@ import urllib.error
 import urllib.request
 from dataclasses import replace
 
-import pytest
-
 from bot.settings import PROJECT_ROOT, load_settings
 from bot.stack import free_port
 from bot.web.app import create_app
-from knowledge.api import KnowledgeBase
 from knowledge.live import LiveKnowledge
 from knowledge.loader import load
-
-
-@pytest.fixture(scope="module")
-def real_knowledge(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('kb') / 'knowledge.sqlite3'}"
-    load(url)
-    knowledge = KnowledgeBase.from_url(url)
-    yield knowledge
-    knowledge.close()
 
 
 async def test_declared_partner_and_origins_come_from_partners_yml(

@@ -12,8 +12,6 @@ import pytest
 from web_support import FALLBACK_PHONE, SESSION, post_chat
 
 from bot.stack import free_port
-from knowledge.api import KnowledgeBase
-from knowledge.loader import load
 from knowledge.safety import load_safety_answers
 from knowledge.voice import informal_words
 
@@ -26,15 +24,6 @@ FEEDBACK = {"session_id": SESSION, "message_id": f"{SESSION}-1-0", "rating": "up
 async def _message(response, status: int) -> str:
     assert response.status == status
     return (await response.json())["message"]
-
-
-@pytest.fixture(scope="module")
-def real_knowledge(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('kb') / 'knowledge.sqlite3'}"
-    load(url)
-    knowledge = KnowledgeBase.from_url(url)
-    yield knowledge
-    knowledge.close()
 
 
 async def test_rasa_down_apologises_to_the_demo_referent_with_vous(make_gateway, real_knowledge):
