@@ -8,50 +8,19 @@ age stated with its unit that DIET missed is added (``knowledge.ages.find_ages``
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
-    ENTITIES,
     ENTITY_ATTRIBUTE_END,
     ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
     EXTRACTOR,
-    TEXT,
 )
-from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.readers import EntityReader
 from knowledge.ages import find_ages, is_valid_age, parse_age
 
 AGE = "age"
-
-
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class AgeEntityReader(GraphComponent):
-    """Ages in digits for the dialogue, whatever way they were written."""
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> AgeEntityReader:
-        """Build the component (it has no options and learns nothing)."""
-        return cls()
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        """Read the `age` entities of each message."""
-        for message in messages:
-            text = message.get(TEXT)
-            if text:
-                message.set(ENTITIES, read_ages(text, message.get(ENTITIES, [])))
-        return messages
 
 
 def read_ages(text: str, entities: list[dict]) -> list[dict]:
@@ -91,3 +60,10 @@ def _valued(entity: dict, start: int, end: int, age: int) -> dict:
     )
     entity["processors"] = [*entity.get("processors", []), AgeEntityReader.__name__]
     return entity
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class AgeEntityReader(EntityReader):
+    """Ages in digits for the dialogue, whatever way they were written."""
+
+    read = staticmethod(read_ages)

@@ -13,24 +13,18 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import yaml
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
-    ENTITIES,
     ENTITY_ATTRIBUTE_END,
     ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
     EXTRACTOR,
-    TEXT,
 )
-from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.readers import EntityReader
 from knowledge.text import fold
 
 ROLE = "role"
@@ -93,24 +87,7 @@ def read_roles(text: str, entities: list[dict]) -> list[dict]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class RoleEntityReader(GraphComponent):
+class RoleEntityReader(EntityReader):
     """The `role` entity of a parent or relative that DIET did not see."""
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> RoleEntityReader:
-        """Build the component (it has no options and learns nothing)."""
-        return cls()
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        """Add the missed `role` entity to each message."""
-        for message in messages:
-            text = message.get(TEXT)
-            if text:
-                message.set(ENTITIES, read_roles(text, message.get(ENTITIES, [])))
-        return messages
+    read = staticmethod(read_roles)
