@@ -123,7 +123,9 @@ async def _user(
         turn = Turn(user, index, message)
         started = time.perf_counter()
         try:
-            async with session.post(url, json={"session_id": sender, "text": message}) as response:
+            # Like the widget: one id per message, so that a resend is answered only once.
+            body = {"session_id": sender, "text": message, "turn_id": uuid.uuid4().hex}
+            async with session.post(url, json=body) as response:
                 turn.status = response.status
                 body = await response.text()
             try:

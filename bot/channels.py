@@ -12,6 +12,14 @@ posts to this webhook directly must not get unmasked text into the tracker store
 (tracker store down) is answered with an apology instead of what Rasa said: Rasa would
 otherwise carry on in memory and answer as if the conversation had been kept
 (bot/tracker_store.py).
+
+A message may carry a ``message_id`` in its metadata (the gateway always sends one). In the
+conversation's lock, a message whose id is already kept in the conversation is not handled
+again: the answers it got are sent back. With several replicas, nginx resends a message to
+another Rasa server when the one it reached died mid-turn; that turn was either saved whole
+(Rasa saves a turn's events at its end) and is answered from the tracker store, or not at all
+and is handled as new. Either way the person gets an answer and the conversation keeps the
+message once.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from sanic.response import HTTPResponse
 
 from bot.masking import mask_text
 from bot.tracker_store import turn_failures
+from bot.web.chat_input import TURN_ID_RE
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +64,13 @@ class MetadataRestInput(RestInput):
         return metadata if isinstance(metadata, dict) else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        server: dict[str, Any] = {}
+
         async def handle(message: UserMessage) -> None:
             with turn_failures() as failures:
-                await on_new_message(message)
+                agent = getattr(server.get("app"), "ctx", None)
+                agent = getattr(agent, "agent", None)
+                await handle_once(message, on_new_message, agent)
             if failures:
                 logger.error(
                     "Conversation %s: answered with an apology, the tracker store failed (%s)",
@@ -70,6 +83,10 @@ class MetadataRestInput(RestInput):
                 ]
 
         blueprint = super().blueprint(handle)
+
+        @blueprint.listener("before_server_start")
+        async def remember_app(app: Any, _loop: Any) -> None:
+            server["app"] = app
 
         @blueprint.route("/health", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -85,3 +102,41 @@ class MetadataRestInput(RestInput):
             return response.json(said, status=200 if model and ok else 503)
 
         return blueprint
+
+
+def message_id_of(metadata: dict[str, Any] | None) -> str | None:
+    """The checked ``message_id`` of a message's metadata, or None."""
+    value = (metadata or {}).get("message_id")
+    return value if isinstance(value, str) and TURN_ID_RE.match(value) else None
+
+
+async def handle_once(
+    message: UserMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Any
+) -> None:
+    """Handle ``message``, or answer it from the conversation when its id is already kept.
+
+    Without an id, a ready agent or a store that can look turns up, this is Rasa's own
+    handling (``on_new_message``). Otherwise it is the same steps as Rasa's
+    ``Agent.handle_message`` (the conversation's lock, then the processor), with the look-up
+    inside the lock, so that a resend waits for a turn still in progress.
+    """
+    message_id = message_id_of(message.metadata)
+    store = getattr(agent, "tracker_store", None)
+    store = getattr(store, "_tracker_store", store)  # inside Rasa's fail-safe wrapper
+    lookup = getattr(store, "answers_to", None)
+    if message_id is None or lookup is None or not agent.is_ready():
+        await on_new_message(message)
+        return
+    message.message_id = message_id
+    async with agent.lock_store.lock(message.sender_id):
+        answers = await asyncio.to_thread(lookup, message.sender_id, message_id)
+        if answers is None:
+            await agent.processor.handle_message(message)
+            return
+    logger.warning(
+        "Conversation %s: message %s was already handled, its answers are sent again",
+        message.sender_id,
+        message_id,
+    )
+    for answer in answers:
+        await message.output_channel.send_response(message.sender_id, dict(answer))

@@ -8,10 +8,20 @@ nginx (Debian's package) with three servers:
 - ``ACTION_PORT`` (loopback): balances the action servers, for the Rasa servers.
 
 Each tier therefore reaches the next through nginx, which stops sending to a replica that refuses
-connections (it is dead or restarting) and retries a request that could not be delivered on the
-next replica. A request already delivered to a replica that dies is not retried (a chat message
-is not idempotent): the gateway answers it with its apology. Any replica may serve any message:
-the conversation lives in PostgreSQL and Redis's lock store keeps its turns in order.
+connections (it is dead or restarting) and sends a request on to the next replica when the one it
+reached refused it, failed or died before answering, even a POST already delivered
+(``non_idempotent``). That is safe on every tier:
+
+- an action call only reads (actions return events, Rasa applies them);
+- a chat message carries an id (the widget's ``turn_id``, else one given by the gateway, passed to
+  Rasa as the message's ``message_id``): a Rasa server that finds it already kept in the
+  conversation answers it from there instead of handling it twice (``bot/channels.py``), and a
+  turn that died half-way was not saved at all (Rasa saves a turn's events at its end);
+- a gateway keeps nothing of a message but the limits' counters.
+
+Any replica may serve any message: the conversation lives in PostgreSQL, and Redis's lock store
+keeps its turns in order, a dead replica's lock lapsing within seconds (``bot/lock_store.py``).
+Only the replicas' own answers are never retried: a 503 is the gateway's apology, said already.
 """
 
 from __future__ import annotations
@@ -64,7 +74,7 @@ def _server(balancer: Balancer) -> str:
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_connect_timeout 2s;
             proxy_read_timeout {balancer.read_timeout}s;
-            proxy_next_upstream error timeout http_502 http_503;
+            proxy_next_upstream error timeout non_idempotent;
             proxy_next_upstream_tries {len(balancer.replicas)};
             # Likewise for answers: passed on as they come, never through proxy_temp_path.
             proxy_max_temp_file_size 0;

@@ -75,6 +75,7 @@ RESTART_MAX_WAIT = 60.0
 STABLE_SECONDS = 300.0
 
 TRACKER_STORE_CLASS = "bot.tracker_store.BoussoleTrackerStore"
+LOCK_STORE_CLASS = "bot.lock_store.LeasedRedisLockStore"
 # Secrets stay in the environment: Rasa expands ${VAR} when it reads the endpoints file.
 REDIS_PASSWORD_VAR = "BOUSSOLE_REDIS_PASSWORD"
 
@@ -105,7 +106,9 @@ def lock_store_config(redis_url: str, key_prefix: str) -> dict:
             f"REDIS_URL doit commencer par redis:// ou rediss:// (lu : {url.drivername}://)"
         )
     config = {
-        "type": "redis",
+        # Rasa's Redis lock store with leases, so that a dead replica's turn does not hold its
+        # conversation for a minute (bot/lock_store.py).
+        "type": LOCK_STORE_CLASS,
         "url": url.host or "127.0.0.1",
         "port": url.port or 6379,
         "db": int(url.database or 0),

@@ -20,11 +20,15 @@ What differs from Rasa's ``SQLTrackerStore`` (same tables, same events, same que
   (:func:`turn_failures`): Rasa wraps every store in a ``FailSafeTrackerStore`` that would carry on
   silently in memory, so Boussole's input channel (``bot/channels.py``) answers that turn with an
   apology instead of pretending the conversation was saved.
+- :meth:`BoussoleTrackerStore.answers_to` finds a turn already kept by its message id, so that a
+  message sent again (nginx resends it to another replica when the first one died) is answered
+  from the conversation instead of being handled twice (``bot/channels.py``).
 """
 
 from __future__ import annotations
 
 import contextvars
+import json
 import logging
 import time
 from collections.abc import Iterator
@@ -151,6 +155,46 @@ class BoussoleTrackerStore(SQLTrackerStore):
         except Exception as error:
             self._failed("retrieve", sender_id, error)
             raise
+
+    def answers_to(self, sender_id: str, message_id: str) -> list[dict[str, Any]] | None:
+        """The bot's messages that followed the user message ``message_id`` in the conversation
+        ``sender_id`` (each ``{"text": …, "buttons": …}``), or None when no such message is kept.
+
+        ``message_id`` is letters, digits and hyphens only (the channel checks it), so that it
+        can stand in a LIKE pattern as it is.
+        """
+        try:
+            return self._answers_to(sender_id, message_id)
+        except Exception as error:
+            self._failed("look-up", sender_id, error)
+            raise
+
+    def _answers_to(self, sender_id: str, message_id: str) -> list[dict[str, Any]] | None:
+        event = self.SQLEvent
+        pattern = f'%"message_id": "{message_id}"%'
+        with self.session_scope() as session:
+            first = session.execute(
+                sa.select(event.id)
+                .where(event.sender_id == sender_id, event.type_name == "user")
+                .where(event.data.like(pattern))
+                .order_by(event.id)
+                .limit(1)
+            ).scalar()
+            if first is None:
+                return None
+            rows = session.execute(
+                sa.select(event.type_name, event.data)
+                .where(event.sender_id == sender_id, event.id > first)
+                .order_by(event.id)
+            ).all()
+        answers = []
+        for type_name, data in rows:
+            if type_name == "user":
+                break
+            if type_name == "bot":
+                said = json.loads(data)
+                answers.append({"text": said.get("text"), **(said.get("data") or {})})
+        return answers
 
     @staticmethod
     def _failed(operation: str, sender_id: str, error: Exception) -> None:

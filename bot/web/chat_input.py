@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -25,6 +26,10 @@ PROFILES = ("youth", "referent")
 MODES = ("widget", "totem")
 
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# One id per message the person sends, the same when it is sent again; Rasa keeps it with the
+# message (its ``message_id``) and answers a resend from the conversation (bot/channels.py).
+# Letters, digits and hyphens only: Rasa's side looks it up in a LIKE pattern.
+TURN_ID_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 # What Rasa accepts as a button payload: /intent, optionally followed by a JSON object of entities.
 PAYLOAD_RE = re.compile(r"^/[A-Za-z0-9_]{1,80}(?:\{.{0,200}\})?$")
 PARTNER_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -45,6 +50,7 @@ class ChatRequest:
     page_url: str | None
     profile: str | None
     mode: str
+    turn_id: str  # the widget's, else a new one
 
 
 def looks_binary(text: str) -> bool:
@@ -165,6 +171,11 @@ def parse_chat_request(raw: bytes, profile: str | None = None) -> ChatRequest:
     mode = body.get("mode") or "widget"
     if mode not in MODES:
         raise _bad("bad_mode", "Le mode doit être « widget » ou « totem ».")
+    turn_id = body.get("turn_id")
+    if turn_id is None:
+        turn_id = uuid.uuid4().hex
+    elif not isinstance(turn_id, str) or not TURN_ID_RE.match(turn_id):
+        raise _bad("bad_turn_id", "Identifiant de message invalide.")
     return ChatRequest(
         session_id=session_id,
         text=text,
@@ -172,4 +183,5 @@ def parse_chat_request(raw: bytes, profile: str | None = None) -> ChatRequest:
         page_url=clean_page_url(body.get("page_url")),
         profile=profile,
         mode=mode,
+        turn_id=turn_id,
     )

@@ -104,6 +104,9 @@ async def chat(request: web.Request) -> web.Response:
         "mode": message.mode,
         # The widget shows its own welcome before the first exchange (bot/web/welcome.yml).
         "welcome_shown": True,
+        # The same id when this message comes again (nginx resends it to another gateway when
+        # one dies): Rasa then answers it from the conversation instead of handling it twice.
+        "message_id": message.turn_id,
     }
     safety = request.app[SAFETY_KEY]
     # Distress (and « parler à quelqu'un ») never waits long, and never goes unanswered.

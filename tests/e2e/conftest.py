@@ -9,9 +9,10 @@ import uuid
 import pytest
 
 
-def say(base_url: str, sender: str, text: str) -> list[dict]:
+def say(base_url: str, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
     """Send ``text`` as ``sender`` through Boussole's REST channel; return the bot's messages."""
-    body = json.dumps({"sender": sender, "message": text}).encode()
+    said = {"sender": sender, "message": text, **({"metadata": metadata} if metadata else {})}
+    body = json.dumps(said).encode()
     request = urllib.request.Request(
         f"{base_url}/webhooks/boussole/webhook",
         data=body,

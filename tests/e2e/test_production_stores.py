@@ -31,7 +31,11 @@ def test_conversation_is_stored_in_postgresql_with_redis_locks(
     with Stack(settings=settings, log_dir=tmp_path / "logs", with_web=False) as stack:
         answer = say(stack.settings.rasa_base_url, sender, "bonjour")
         assert "Boussole" in texts(answer)
-        say(stack.settings.rasa_base_url, sender, "merci")
+        thanks = say(stack.settings.rasa_base_url, sender, "merci", {"message_id": "turn-0002"})
+        # The same message sent again (nginx resends it when a replica died mid-turn): the
+        # answer kept in PostgreSQL, and the message not handled twice.
+        again = say(stack.settings.rasa_base_url, sender, "merci", {"message_id": "turn-0002"})
+        assert texts(again) == texts(thanks) and texts(thanks)
     engine = create_engine(tracker_url, future=True)
     with engine.connect() as conn:
         rows = conn.execute(
@@ -42,4 +46,4 @@ def test_conversation_is_stored_in_postgresql_with_redis_locks(
     user_intents = [intent for kind, intent in rows if kind == "user"]
     assert user_intents == ["greet", "thank"]
     endpoints = (tmp_path / f"endpoints-{settings.rasa_port}.yml").read_text()
-    assert "type: redis" in endpoints
+    assert "type: bot.lock_store.LeasedRedisLockStore" in endpoints

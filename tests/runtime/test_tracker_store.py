@@ -12,7 +12,7 @@ import sqlalchemy.exc
 from rasa.core.lock_store import LockStore
 from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
 from sqlalchemy.engine import make_url
@@ -151,3 +151,39 @@ def test_services_get_the_configured_host_and_action_url(tmp_path):
     assert settings.action_url == "http://10.1.2.3:6055/webhook"
     moved = load_settings({"ACTION_URL": "http://actions.internal:5055/webhook"})
     assert moved.action_url == "http://actions.internal:5055/webhook"
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_a_kept_turn_is_found_by_its_message_id_with_its_answers(backend, tmp_path, request):
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'tracker.sqlite3'}"
+    else:
+        url = request.getfixturevalue("make_postgres_database")("tracker")
+    store = _store(url)
+    buttons = [{"title": "Oui", "payload": "/affirm"}]
+    events = [
+        ActionExecuted("action_listen"),
+        UserUttered("bonjour", {"name": "greet", "confidence": 1.0}, message_id="turn-0001"),
+        BotUttered("Salut !", {"buttons": buttons}),
+        ActionExecuted("action_listen"),
+        UserUttered("merci", {"name": "thank", "confidence": 1.0}, message_id="turn-0002"),
+        BotUttered("Avec plaisir."),
+        BotUttered("À bientôt."),
+        ActionExecuted("action_listen"),
+    ]
+    tracker = DialogueStateTracker.from_events("kept", events, slots=DOMAIN.slots)
+    asyncio.run(store.save(tracker))
+    # Another conversation's message is not this one's.
+    other = DialogueStateTracker.from_events(
+        "other", [UserUttered("salut", message_id="turn-0003")], slots=DOMAIN.slots
+    )
+    asyncio.run(store.save(other))
+    assert store.answers_to("kept", "turn-0001") == [{"text": "Salut !", "buttons": buttons}]
+    assert [a["text"] for a in store.answers_to("kept", "turn-0002")] == [
+        "Avec plaisir.",
+        "À bientôt.",
+    ]
+    assert store.answers_to("kept", "turn-0003") is None
+    assert store.answers_to("kept", "turn-0004") is None

@@ -27,6 +27,7 @@ async def test_text_is_forwarded_with_metadata_and_answer_cut_into_parts(gateway
             "session_id": SESSION,
             "text": "  je cherche une formation  ",
             "page_url": "https://partenaire.example/jeunes?email=a@b.fr#haut",
+            "turn_id": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
         },
     )
     assert response.status == 200
@@ -49,9 +50,25 @@ async def test_text_is_forwarded_with_metadata_and_answer_cut_into_parts(gateway
                 "profile": "youth",
                 "mode": "widget",
                 "welcome_shown": True,
+                "message_id": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
             },
         }
     ]
+
+
+async def test_each_message_reaches_rasa_with_an_id_and_a_bad_id_is_refused(gateway, fake_rasa):
+    # Without the widget's id the gateway gives one, different for every message.
+    for _ in range(2):
+        response = await post_chat(gateway, {"session_id": SESSION, "text": "bonjour"})
+        assert response.status == 200
+    ids = [m["metadata"]["message_id"] for m in received(fake_rasa)]
+    assert len(set(ids)) == 2 and all(len(i) >= 8 for i in ids)
+    response = await post_chat(
+        gateway, {"session_id": SESSION, "text": "bonjour", "turn_id": "a%b_c' OR 1=1"}
+    )
+    assert response.status == 400
+    assert (await response.json())["message"] == "Identifiant de message invalide."
+    assert len(received(fake_rasa)) == 2  # refused before anything was forwarded
 
 
 async def test_button_payload_is_forwarded_and_buttons_come_back(gateway, fake_rasa):

@@ -8,9 +8,11 @@ gateway, as `make run` starts them), where the answers' wording is the model's. 
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from web_support import FALLBACK_PHONE, ServedApps, StandInKnowledge
@@ -163,6 +165,13 @@ def bot_bubbles(page):
 def test_widget_flow_with_the_mouse(page, widget_backend):
     from playwright.sync_api import expect
 
+    posted = []
+    page.on(
+        "request",
+        lambda r: (
+            posted.append(json.loads(r.post_data)) if urlsplit(r.url).path == "/api/chat" else None
+        ),
+    )
     page.goto(f"{widget_backend.base_url}/demo")
     launcher = page.get_by_role("button", name=LAUNCHER)
     expect(launcher).to_have_attribute("aria-expanded", "false")
@@ -185,6 +194,10 @@ def test_widget_flow_with_the_mouse(page, widget_backend):
     else:
         expect(bot_bubbles(page)).not_to_have_count(2, timeout=30_000)
     expect(page.locator(".bsl-typing")).to_be_hidden()
+    # Each message carries its own id (Rasa answers one sent twice only once).
+    turn_ids = [body["turn_id"] for body in posted]
+    assert len(turn_ids) == 2 and len(set(turn_ids)) == 2, posted
+    assert all(re.fullmatch("[0-9a-f]{32}", turn_id) for turn_id in turn_ids)
     shot(page, "widget-desktop.png")
     before = bot_bubbles(page).all_inner_texts()
 

@@ -58,6 +58,8 @@
     return node;
   }
 
+  // 32 hexadecimal characters: a conversation's id, and each message's (turn_id), which lets
+  // Rasa answer a message sent twice only once.
   function newSessionId() {
     var bytes = new Uint8Array(16);
     window.crypto.getRandomValues(bytes);
@@ -312,6 +314,7 @@
     }
     var body = {
       session_id: state.sessionId,
+      turn_id: newSessionId(),
       page_url: location.href,
       mode: TOTEM ? "totem" : "widget",
     };
