@@ -17,6 +17,30 @@ import pytest
 from sqlalchemy.engine import make_url
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
+REPOSITORY_DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def _data_files() -> dict[str, tuple[int, int]]:
+    """(size, mtime) of each training file under ``data/`` (``generated/`` is rewritten by
+    ``nlu sync`` on purpose)."""
+    return {
+        str(path.relative_to(REPOSITORY_DATA)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in REPOSITORY_DATA.rglob("*")
+        if path.is_file() and "generated" not in path.relative_to(REPOSITORY_DATA).parts
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def repository_data_untouched() -> Iterator[None]:
+    """No test writes into the repository's training data: exports and corrections go to a
+    ``tmp_path`` project root (a console export once left ``data/nlu/review_<today>.yml``)."""
+    before = _data_files()
+    yield
+    after = _data_files()
+    changed = sorted(
+        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+    )
+    assert not changed, f"tests wrote into data/: {changed}"
 
 
 def _admin_connection():

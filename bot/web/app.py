@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -20,7 +22,7 @@ from aiohttp import web
 from bot import appdb
 from bot.console import PREFIX as CONSOLE_PREFIX
 from bot.console import setup_console
-from bot.settings import Settings, load_settings
+from bot.settings import PROJECT_ROOT, Settings, load_settings
 from bot.web import headers, timing
 from bot.web.access import add_cors_headers
 from bot.web.directory import PARTNER_CACHE_SECONDS, PartnerDirectory
@@ -163,12 +165,20 @@ async def _app_database(app: web.Application) -> AsyncIterator[None]:
     await asyncio.to_thread(engine.dispose)
 
 
-def create_app(settings: Settings | None = None, *, knowledge: Any = None) -> web.Application:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    knowledge: Any = None,
+    project_root: Path = PROJECT_ROOT,
+    clock: Callable[[], float] = time.time,
+) -> web.Application:
     """The gateway application.
 
     ``knowledge`` is an open ``knowledge.api.KnowledgeBase`` (or an object with its ``partner``
     and ``contact`` methods), served as it is, or a ``knowledge.live.LiveKnowledge``; by default
     one is opened from ``settings.knowledge_db_url`` and re-read after each ``kb load``.
+    ``project_root`` and ``clock`` go to the console: where its exports are written and what
+    day it is (tests pass a throw-away root and a fixed clock).
     """
     settings = settings or load_settings()
     app = web.Application(middlewares=[errors_and_headers], client_max_size=MAX_REQUEST_BODY)
@@ -180,5 +190,5 @@ def create_app(settings: Settings | None = None, *, knowledge: Any = None) -> we
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot.web", "templates"), autoescape=True)
     app.cleanup_ctx.extend([_http_client, _rate_limits, _knowledge_base(knowledge), _app_database])
     setup_routes(app)
-    setup_console(app, settings)
+    setup_console(app, settings, project_root=project_root, clock=clock)
     return app

@@ -14,6 +14,7 @@ from bot.web.app import create_app
 from bot.web.fake_rasa import create_fake_rasa
 from knowledge.api import KnowledgeBase
 from knowledge.loader import load
+from tests.console.conftest import NOW
 
 
 @pytest.fixture
@@ -41,12 +42,18 @@ def gateway_settings(tmp_path):
 
 
 @pytest.fixture
-def make_gateway(aiohttp_client, gateway_settings):
-    """Factory: a test client of a gateway forwarding to ``rasa_port``."""
+def make_gateway(aiohttp_client, gateway_settings, tmp_path):
+    """Factory: a test client of a gateway forwarding to ``rasa_port``; its console writes
+    exports under ``tmp_path / "project"`` and its clock stands at the console tests' ``NOW``."""
 
     async def make(rasa_port: int, knowledge: Any = None, **overrides: Any):
         settings = gateway_settings(rasa_port, **overrides)
-        app = create_app(settings, knowledge=knowledge or StandInKnowledge())
+        app = create_app(
+            settings,
+            knowledge=knowledge or StandInKnowledge(),
+            project_root=tmp_path / "project",
+            clock=lambda: NOW,
+        )
         return await aiohttp_client(app)
 
     return make

@@ -26,7 +26,7 @@ from bot.settings import PROJECT_ROOT, load_settings
 from bot.stack import free_port
 from bot.web.app import create_app
 from bot.web.fake_rasa import RECEIVED_KEY, create_fake_rasa
-from tests.console.conftest import PASSWORD, csrf_of, make_accounts, write_sample
+from tests.console.conftest import NOW, PASSWORD, csrf_of, make_accounts, write_sample
 
 FUZZ = settings(
     max_examples=400,
@@ -65,7 +65,14 @@ class Target:
             web_ip_rate=0,
             web_session_rate=0,
         )
-        self.apps.serve(create_app(config, knowledge=StandInKnowledge()), self.port)
+        # The console's export writes review_<day>.yml: into a throw-away root, on a fixed day.
+        app = create_app(
+            config,
+            knowledge=StandInKnowledge(),
+            project_root=tmp_path / "project",
+            clock=lambda: NOW,
+        )
+        self.apps.serve(app, self.port)
         self.engine = appdb.get_engine(self.app_url)
         self.statuses: dict[str, Counter] = {}
         self.accepted_chats = 0

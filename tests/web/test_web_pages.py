@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from bs4 import BeautifulSoup
 
+from bot.settings import PROJECT_ROOT
 from bot.web.routes import STATIC_DIR
+from tests.console.conftest import TODAY, csrf_of, login, make_accounts, write_sample
 
 
 def soup(text: str) -> BeautifulSoup:
@@ -70,3 +73,20 @@ async def test_console_is_mounted_with_its_own_login(gateway):
     response = await gateway.get("/console", allow_redirects=False)
     assert response.status == 302
     assert response.headers["Location"].startswith("/console/login")
+
+
+async def test_the_console_export_writes_into_the_root_and_day_it_is_given(
+    fake_rasa, make_gateway, gateway_settings, tmp_path
+):
+    settings = gateway_settings(fake_rasa.port)
+    make_accounts(settings.app_db_url)
+    await asyncio.to_thread(write_sample, settings.tracker_db_url)  # it runs its own loop
+    client = await make_gateway(fake_rasa.port)
+    assert (await login(client, "staff@aom.fr")).status == 200
+    csrf = csrf_of(await (await client.get("/console/inbox")).text())
+    written = await client.post("/console/inbox/export", data={"csrf_token": csrf})
+    notice = soup(await written.text()).select_one(".notice").get_text()
+    day = TODAY.isoformat()
+    assert f"écrit(s) dans data/nlu/review_{day}.yml" in notice
+    assert (tmp_path / "project" / "data" / "nlu" / f"review_{day}.yml").is_file()
+    assert not (PROJECT_ROOT / "data" / "nlu" / f"review_{day}.yml").exists()
