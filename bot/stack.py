@@ -31,6 +31,7 @@ from bot.masking import mask_text
 from bot.rasa_runtime import command as rasa_command
 from bot.settings import PROJECT_ROOT, VAR_DIR, Settings, as_environ, load_settings
 from bot.training import model_path, rasa_env, rasa_executable
+from bot.web.rasa_client import HEALTH_PATH as RASA_HEALTH_PATH
 
 WEB_PYTHON = PROJECT_ROOT / ".venv-web" / "bin" / "python"
 
@@ -186,6 +187,19 @@ def _write_masked_log(stream: IO[bytes], path: Path) -> None:
             log.flush()
 
 
+READY, STARTING, NO_MODEL = "ready", "starting", "no model"
+
+
+def no_model_message(model: Path, log: str) -> str:
+    """What `make run` says when Rasa came up without a model."""
+    return (
+        f"Rasa a démarré mais n'a chargé aucun modèle : {model} n'a pas pu être lu (archive "
+        "abîmée, ou entraînée par une autre version du code). Sans modèle, le bot ne comprend "
+        "aucun message. Entraînez-en un avec `make train`, puis relancez `make run`.\n"
+        f"--- fin du journal de Rasa\n{log}"
+    )
+
+
 @dataclass
 class Service:
     """One child process and the URL that says it is ready."""
@@ -202,6 +216,7 @@ class Service:
     replica: int = 1
     env: dict[str, str] = field(default_factory=dict)  # on top of the stack's environment
     extra_ports: list[tuple[int, str]] = field(default_factory=list)  # also checked free
+    needs_model: bool = False  # Rasa: ready only with a model loaded (see state())
     _writer: threading.Thread | None = None
 
     def start(self, env: dict[str, str]) -> None:
@@ -226,11 +241,32 @@ class Service:
         self._writer.start()
 
     def is_healthy(self) -> bool:
+        return self.state() == READY
+
+    def state(self) -> str:
+        """:data:`READY`, :data:`STARTING` (no answer yet) or, for Rasa, :data:`NO_MODEL`.
+
+        Rasa answers HTTP only once it has tried to load its model; when that failed it serves
+        anyway and ignores every message. So Rasa's health URL is Boussole's channel, which says
+        whether a model is loaded: a store that is down at that moment is the gateway's
+        « degraded », not a reason to wait.
+        """
         try:
             with urllib.request.urlopen(self.health_url, timeout=2) as response:
-                return response.status < 500
+                status, body = response.status, response.read()
+        except urllib.error.HTTPError as error:  # a 503 still says what is missing
+            status, body = error.code, error.read()
         except (urllib.error.URLError, OSError, ValueError):
-            return False
+            return STARTING
+        if not self.needs_model:
+            return READY if status < 500 else STARTING
+        try:
+            loaded = json.loads(body).get("model")
+        except (ValueError, AttributeError):
+            return STARTING
+        if loaded is True:
+            return READY
+        return NO_MODEL if loaded is False else STARTING
 
     def exited(self) -> int | None:
         return None if self.process is None else self.process.poll()
@@ -272,6 +308,9 @@ class Stack:
     with_web: bool = True
     replicas: int = 1
     services: list[Service] = field(default_factory=list)
+    # False only where a Rasa without a model is the point (the fault tests): start() then
+    # returns once Rasa answers, model or not.
+    require_model: bool = True
 
     def env(self) -> dict[str, str]:
         env = rasa_env()
@@ -374,8 +413,10 @@ class Stack:
             "--port",
             str(port),
         )
-        health = f"http://{self._bound_host()}:{port}/version"
-        return Service("rasa", command, health, self.log_dir / log, port, replica=replica)
+        health = f"http://{self._bound_host()}:{port}{RASA_HEALTH_PATH}"
+        service = Service("rasa", command, health, self.log_dir / log, port, replica=replica)
+        service.needs_model = True
+        return service
 
     def _web(self, port: int, log: str, replica: int = 1) -> Service:
         command = [web_python(), "-m", "bot.web"]
@@ -438,7 +479,12 @@ class Stack:
                         f"Le service {service.name} s'est arrêté (code {code}).\n"
                         f"{service.log_tail()}"
                     )
-                if service.is_healthy():
+                state = service.state()
+                if state == NO_MODEL and self.require_model:
+                    tail = service.log_tail()
+                    self.stop()
+                    raise RuntimeError(no_model_message(self.model, tail))
+                if state in (READY, NO_MODEL):
                     pending.remove(service)
             if pending and time.monotonic() > deadline:
                 names = ", ".join(s.name for s in pending)
