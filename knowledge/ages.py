@@ -48,6 +48,42 @@ _NOT_AN_AGE_BEFORE = {
     "les",
     "aux",
 }
+# … except « de » after someone: « une fille de dix-sept ans », « mon fils de 16 ans » (a bound
+# or a duration has no person before its « de »: « moins de 26 ans », « un contrat de 2 ans »).
+_PERSON_BEFORE_DE = {
+    "fille",
+    "fils",
+    "enfant",
+    "garçon",
+    "garcon",
+    "gars",
+    "ado",
+    "adolescent",
+    "adolescente",
+    "neveu",
+    "nièce",
+    "niece",
+    "gamin",
+    "gamine",
+    "jeune",
+    "frère",
+    "frere",
+    "sœur",
+    "soeur",
+    "cousin",
+    "cousine",
+    "filleul",
+    "filleule",
+    "fiston",
+    "élève",
+    "eleve",
+    "lycéen",
+    "lycéenne",
+    "collégien",
+    "collégienne",
+    "apprenti",
+    "apprentie",
+}
 # … and after it: « 15 ans d'expérience », « 3 ans de chômage ».
 _NOT_AN_AGE_AFTER = {"de", "d"}
 # Number words spread over at most this many words (« quatre vingt dix neuf »).
@@ -103,7 +139,8 @@ def parse_age(value: object) -> int | None:
 
 
 def find_ages(text: str) -> list[AgeMention]:
-    """The ages a message states (« j'ai dix-neuf ans », « ma fille a 14 ans », « g 20an »).
+    """The ages a message states (« j'ai dix-neuf ans », « ma fille a 14 ans », « il a seize
+    ans », « une fille de dix-sept ans », « g 20an »).
 
     Only numbers followed by « an(s) » (or « a » glued to digits) count, and never a duration or
     a bound (« depuis 2 ans », « les moins de 26 ans »); ages outside 11–99 are left out.
@@ -152,7 +189,8 @@ def _number_words_before(
 def _stated(words: list[tuple[int, int, str]], first: int, unit: int) -> bool:
     """Whether the number starting at ``words[first]`` is an age, not a duration or a bound."""
     before = words[first - 1][2] if first > 0 else ""
-    if before in _NOT_AN_AGE_BEFORE:
+    someone_of = before in ("de", "d") and first > 1 and words[first - 2][2] in _PERSON_BEFORE_DE
+    if before in _NOT_AN_AGE_BEFORE and not someone_of:
         return False
     if first > 1 and (words[first - 2][2], before) == ("y", "a"):
         return False  # « il y a 3 ans »

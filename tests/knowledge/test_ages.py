@@ -20,6 +20,16 @@ from knowledge.ages import find_ages, number_in_words, parse_age
         ("jai 17ans et jai arrete le lycee", [("17", 17)]),
         ("je suis sur le 50180, j'ai 21 ans", [("21", 21)]),
         ("mon fils a 16 ans et ma fille 19 ans", [("16", 16), ("19", 19)]),
+        # in the third person, and « de » after the young person (issue 11's parents)
+        ("il a seize ans", [("seize", 16)]),
+        ("elle a 17 ans", [("17", 17)]),
+        ("une fille de dix-sept ans", [("dix-sept", 17)]),
+        ("mon fils de 16 ans", [("16", 16)]),
+        ("maman d'une fille de 17 ans qui a arrêté le lycée", [("17", 17)]),
+        ("j'ai un fils de quinze ans et une fille de 19 ans", [("quinze", 15), ("19", 19)]),
+        ("ma belle-fille de seize ans", [("seize", 16)]),
+        ("pour un jeune de 18 ans", [("18", 18)]),
+        ("mon neveu de vingt ans", [("vingt", 20)]),
     ],
 )
 def test_ages_are_found_with_their_value(text, ages):
@@ -37,6 +47,14 @@ def test_ages_are_found_with_their_value(text, ages):
         "un an de retard",  # not an age Boussole takes
         "je suis en 3e, code postal 27000",
         "19 à Rouen",
+        # « de » with no young person before it: a bound or a duration
+        "des jeunes de moins de 26 ans",
+        "les jeunes de 16 à 25 ans",
+        "les jeunes de 16 ans et plus",
+        "un contrat de 2 ans",
+        "une formation de deux ans",
+        "un CAP de 2 ans",
+        "ma fille de 3 ans",  # a person, but not an age Boussole takes
     ],
 )
 def test_durations_bounds_and_other_numbers_are_no_age(text):
@@ -51,6 +69,9 @@ def test_durations_bounds_and_other_numbers_are_no_age(text):
         ("dix-neuf", 19),
         ("seize", 16),
         ("j'ai 25 ans", 25),
+        ("il a seize ans", 16),
+        ("elle a dix-sept ans", 17),
+        ("une fille de dix-sept ans", 17),
         ("g 20an", 20),
         ("12 ou 13", None),
         ("je préfère pas", None),

@@ -23,6 +23,12 @@ def test_an_age_in_words_that_diet_missed_is_added():
     assert ages("bonjour, j'ai dix-neuf ans et j'habite à Caen") == [("dix-neuf", "19")]
 
 
+def test_a_young_persons_age_said_by_a_parent_is_added():
+    assert ages("bonjour, j'ai une fille de dix-sept ans") == [("dix-sept", "17")]
+    assert ages("mon fils de 16 ans ne sait pas quoi faire") == [("16", "16")]
+    assert ages("il a seize ans") == [("seize", "16")]
+
+
 def test_diets_span_gets_the_value_in_digits():
     text = "g 20an jcherche un taf"
     assert ages(text, [diet(text, "20an")]) == [("20", "20")]
