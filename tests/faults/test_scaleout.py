@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.server
 import json
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -45,7 +46,10 @@ def test_replicas_keep_every_conversation_when_one_of_each_kind_dies(
     assert [k.split()[0] for k in run.kills[:3]] == ["rasa", "actions", "web"]
     assert run.lost == 0, run.row()
     assert run.out_of_order == 0 and run.duplicated == 0, run.row()
-    assert len(run.failed) <= 15, run.row()  # in-flight requests of the killed replicas at most
+    # nginx resends what a killed replica had in flight, and Rasa answers a resend once: no turn
+    # should fail (0 of 60 on 2026-12-02, 21 before); 2 allow for a turn slower than the
+    # gateway's 30 s while a restarted Rasa loads its model on a loaded CI machine.
+    assert len(run.failed) <= 2, run.row()
     for turn in run.failed:
         assert turn.status in (0, 502, 503, 504), (turn.status, turn.seen)
     stack_json = json.loads((tmp_path / "stack.json").read_text())
@@ -125,3 +129,61 @@ def test_nginx_passes_large_action_calls_on(tmp_path):
         process.terminate()
         process.wait(timeout=10)
         upstream.shutdown()
+
+
+class _DiesMidRequest(http.server.BaseHTTPRequestHandler):
+    """An upstream that reads the whole request, then dies without answering."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_nginx_resends_a_post_whose_replica_died_before_answering(tmp_path):
+    # A message already delivered to a replica that dies is not lost: nginx sends it on to the
+    # next replica (Rasa answers a resend once: tests/e2e/test_production_stores.py).
+    if shutil.which("nginx") is None:
+        pytest.fail("nginx is needed (make nginx installs Debian's package)")
+    upstreams = [
+        http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        for handler in (_DiesMidRequest, _Echo)
+    ]
+    for upstream in upstreams:
+        threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    listen = f"127.0.0.1:{free_port()}"
+    replicas = tuple(f"127.0.0.1:{u.server_port}" for u in upstreams)
+    balancer = nginx.Balancer("rasa", listen, replicas)
+    process = subprocess.Popen(
+        nginx.command(nginx.write_config(tmp_path / "nginx", [balancer])),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        payload = json.dumps({"sender": "s", "message": "bonjour"}).encode()
+        answers = []
+        for _ in range(4):  # round robin: half of them reach the dying replica first
+            answers.append(_post_when_listening(f"http://{listen}/webhook", payload))
+        assert answers == [{"received": len(payload)}] * 4
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        for upstream in upstreams:
+            upstream.shutdown()
+
+
+def _post_when_listening(url: str, payload: bytes) -> dict:
+    for _ in range(600):  # nginx needs a moment to listen
+        try:
+            request = urllib.request.Request(url, data=payload)
+            with urllib.request.urlopen(request, timeout=10) as reply:
+                assert reply.status == 200
+                return json.loads(reply.read())
+        except urllib.error.HTTPError:
+            raise  # nginx answered, and not with a replica's answer
+        except urllib.error.URLError:
+            time.sleep(0.05)  # not listening yet
+    pytest.fail("nginx did not start listening")
