@@ -42,11 +42,29 @@ class DistressNet:
         def compile_all(patterns: list[str]) -> list[re.Pattern]:
             return [re.compile(_expand(p, pieces)) for p in patterns or []]
 
+        def compile_groups(groups: dict | None) -> dict[str, list[re.Pattern]]:
+            return {
+                category: compile_all(patterns) for category, patterns in (groups or {}).items()
+            }
+
+        texting = {str(k): str(v) for k, v in (spec.get("texting") or {}).items()}
+        self.texting = texting
+        self._texting = (
+            re.compile(
+                r"(?<![\w'])(?:"
+                + "|".join(map(re.escape, sorted(texting, key=len, reverse=True)))
+                + r")(?![\w'])"
+            )
+            if texting
+            else None
+        )
+        self.texting_rules = [
+            (re.compile(pattern), str(replacement))
+            for pattern, replacement in spec.get("texting_rules") or []
+        ]
         self.neutral = compile_all(spec.get("neutral"))
-        self.cues = {
-            category: compile_all(patterns)
-            for category, patterns in (spec.get("cues") or {}).items()
-        }
+        self.cues = compile_groups(spec.get("cues"))
+        self.soft_cues = compile_groups(spec.get("soft_cues"))
         self.not_distress = compile_all(spec.get("not_distress"))
 
     @classmethod
@@ -54,23 +72,38 @@ class DistressNet:
         """The net described by a patterns file (``distress_patterns.yml`` by default)."""
         return cls(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
 
+    def plain(self, text: str) -> str:
+        """``text`` folded, its texting forms written out (« jsui » → « je suis »)."""
+        plain = _SPACES.sub(" ", fold(text)).strip()
+        if self._texting is not None:
+            plain = self._texting.sub(lambda m: self.texting[m.group(0)], plain)
+        for pattern, replacement in self.texting_rules:
+            plain = pattern.sub(replacement, plain)
+        return plain
+
     def _neutralised(self, text: str) -> str:
-        plain = fold(text)
+        plain = self.plain(text)
         for pattern in self.neutral:
             plain = pattern.sub(" ", plain)
         return _SPACES.sub(" ", plain).strip()
 
     def cue(self, text: str) -> Cue | None:
-        """The first distress cue in ``text``, or ``None`` (always for ``/intent`` payloads)."""
+        """The first distress cue in ``text``, or ``None`` (always for ``/intent`` payloads).
+
+        A soft cue (« je dors plus », « je vais craquer ») counts only in a message that speaks
+        of no ordinary subject (``not_distress``: « je dors plus à cause des révisions »).
+        """
         if not text or text.lstrip().startswith("/"):
             return None
         plain = self._neutralised(text)
-        for category, patterns in self.cues.items():
-            for pattern in patterns:
-                match = pattern.search(plain)
-                if match:
-                    return Cue(category, match.group(0).strip())
-        return None
+        found = _first(self.cues, plain)
+        if found is None and not self._ordinary(text):
+            found = _first(self.soft_cues, plain)
+        return found
+
+    def _ordinary(self, text: str) -> bool:
+        plain = self.plain(text)
+        return any(pattern.search(plain) for pattern in self.not_distress)
 
     def is_distress(self, text: str) -> bool:
         """Whether ``text`` carries a distress cue."""
@@ -79,13 +112,29 @@ class DistressNet:
     def overrules_model(self, text: str) -> bool:
         """Whether a distress guess of the model on ``text`` is to be dropped.
 
-        True only when the message has no cue at all and speaks of school, orientation, work or
-        a joke: what the model took for distress is then an ordinary worry.
+        True only when the message has no cue at all and speaks of an ordinary subject (school,
+        orientation, work, health, sport, money, leisure, a joke: ``not_distress``) or carries one
+        of the net's ``neutral`` idioms (« je meurs de faim », « frapper à toutes les portes »):
+        what the model took for distress is then an ordinary worry.
         """
         if not text or self.cue(text) is not None:
             return False
-        plain = fold(text)
-        return any(pattern.search(plain) for pattern in self.not_distress)
+        return self._ordinary(text) or self._explained(text)
+
+    def _explained(self, text: str) -> bool:
+        """Whether an idiom, a subject talked about or an accident (``neutral``) is in ``text``:
+        the hard word the model may have reacted to is accounted for."""
+        plain = self.plain(text)
+        return any(pattern.search(plain) for pattern in self.neutral)
+
+
+def _first(groups: dict[str, list[re.Pattern]], plain: str) -> Cue | None:
+    for category, patterns in groups.items():
+        for pattern in patterns:
+            match = pattern.search(plain)
+            if match:
+                return Cue(category, match.group(0).strip())
+    return None
 
 
 def _expand(pattern: str, pieces: dict[str, str]) -> str:

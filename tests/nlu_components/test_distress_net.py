@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.nlu.distress_net import PATTERNS_FILE, DistressNet, distress_net
+from bot.nlu.distress_net import PATTERNS_FILE, Cue, DistressNet, distress_net
 
 DEV = yaml.safe_load(
     (Path(__file__).parent.parent / "distress_dev" / "dev.yml").read_text(encoding="utf-8")
@@ -38,7 +38,9 @@ def test_a_model_guess_of_distress_on_school_worries_is_overruled(text):
     assert distress_net().overrules_model(text)
 
 
-@pytest.mark.parametrize("text", ["je veux mourir", "on me harcèle au collège", "je suis triste"])
+@pytest.mark.parametrize(
+    "text", ["je veux mourir", "on me harcèle au collège", "j'ai le coeur lourd"]
+)
 def test_the_model_is_not_overruled_without_a_school_or_joke_marker_or_with_a_cue(text):
     assert not distress_net().overrules_model(text)
 
@@ -61,11 +63,106 @@ def test_no_pattern_holds_a_control_character():
     # In a double-quoted YAML string "\b" is a backspace, not a word boundary: write "\\b".
     spec = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8"))
     texts = [*spec["pieces"].values(), *spec["neutral"], *spec["not_distress"]]
-    texts += [p for group in spec["cues"].values() for p in group]
+    texts += [p for group in (*spec["cues"].values(), *spec["soft_cues"].values()) for p in group]
+    texts += [pattern for pattern, _ in spec["texting_rules"]]
     assert not [t for t in texts if any(ord(c) < 32 for c in t)]
 
 
 def test_no_pattern_is_written_twice():
     spec = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8"))
-    patterns = [p for group in spec["cues"].values() for p in group]
+    patterns = [p for group in (*spec["cues"].values(), *spec["soft_cues"].values()) for p in group]
     assert len(patterns) == len(set(patterns))
+
+
+@pytest.mark.parametrize(
+    ("texting", "written_out"),
+    [
+        ("jsui tt seul", "je suis tout seul"),
+        ("g pa envi de vivre", "j'ai pas envie de vivre"),
+        ("jpp de ma vie", "j'en peux plus de ma vie"),
+        ("jdors plus", "je dors plus"),
+    ],
+)
+def test_texting_forms_are_read_as_the_words_they_stand_for(texting, written_out):
+    net = distress_net()
+    assert net.plain(texting) == written_out
+    assert net.cue(texting) is not None
+
+
+def test_texting_forms_leave_ordinary_words_alone():
+    assert distress_net().plain("Jeudi j'ai 20 ans") == "jeudi j'ai 20 ans"
+
+
+@pytest.mark.parametrize(
+    ("alone", "with_school"),
+    [
+        ("je dors plus", "je dors plus à cause des révisions"),
+        ("je vais craquer", "je vais craquer avec ces révisions"),
+        ("je suis au bout du rouleau", "je suis au bout du rouleau avec mes partiels"),
+        ("je suis désespéré", "je suis désespéré de trouver une alternance"),
+    ],
+)
+def test_a_soft_cue_is_distress_alone_and_an_ordinary_worry_about_school(alone, with_school):
+    assert distress_net().cue(alone) is not None
+    assert distress_net().cue(with_school) is None
+
+
+def test_a_hard_cue_stays_distress_whatever_the_subject():
+    for text in (
+        "j'ai raté mon bac et j'ai envie de mourir",
+        "je suis en alternance et mon patron me touche",
+    ):
+        assert distress_net().cue(text) is not None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je me suis coupé en cuisinant",
+        "j'ai frappé à toutes les portes",
+        "je fais un exposé sur le suicide des jeunes",
+        "je me suis fait mal au genou",
+        "je veux arrêter de fumer",
+    ],
+)
+def test_a_model_guess_of_distress_explained_by_an_idiom_or_everyday_life_is_overruled(text):
+    assert distress_net().cue(text) is None
+    assert distress_net().overrules_model(text)
+
+
+def test_soft_cues_are_read_from_the_patterns_file():
+    net = DistressNet({"soft_cues": {"x": ["je dors plus"]}, "not_distress": ["revisions"]})
+    assert net.cue("je dors plus") == Cue("x", "je dors plus")
+    assert net.cue("je dors plus avec les revisions") is None
+
+
+def _training_examples(intent: str | None) -> list[str]:
+    """The examples of ``intent`` in data/nlu (all other intents when ``intent`` is None)."""
+    import re
+
+    root = Path(__file__).parent.parent.parent / "data" / "nlu"
+    texts = []
+    for path in sorted(root.glob("*.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+            name = block.get("intent")
+            if name is None or (intent is not None and name != intent):
+                continue
+            if intent is None and name == "distress":
+                continue
+            for line in block["examples"].splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    texts.append(re.sub(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})", r"\1", line[2:]))
+    return texts
+
+
+def test_every_distress_training_example_carries_a_cue():
+    examples = _training_examples("distress")
+    assert len(examples) > 50
+    assert [t for t in examples if distress_net().cue(t) is None] == []
+
+
+def test_no_other_training_example_carries_a_cue():
+    examples = _training_examples(None)
+    assert len(examples) > 1000
+    assert [t for t in examples if distress_net().cue(t) is not None] == []
