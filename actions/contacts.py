@@ -20,7 +20,7 @@ from actions.render import (
     parcours_metiers_text,
     value,
 )
-from actions.understanding import known_age, voice
+from actions.understanding import known_age, known_situation, voice
 from knowledge.voice import PARENT, REFERENT, Words
 
 # How the office was chosen (knowledge.models.Contact.match), said under its card; {area} is the
@@ -53,6 +53,14 @@ AREA = {
     ),
 }
 DIRECTORY = "annuaire_service_public"
+# Before the conditional lines: what else would suit the person, depending on a situation they
+# have not said (issue 11: answer with what is known rather than ask).
+DEPENDING_ON_SITUATION = Words(
+    "Selon ta situation, d'autres lieux peuvent aussi t'aider :",
+    "Selon la situation de votre enfant, d'autres structures peuvent aussi l'aider :",
+    "Selon la situation de la personne que vous accompagnez, d'autres structures peuvent aussi "
+    "l'aider :",
+)
 
 
 def where_text(contact: Any, commune: str, said_to: str, directory: str) -> str | None:
@@ -117,6 +125,23 @@ def professional_details(operator: Any) -> str:
     return "\n".join(lines)
 
 
+def conditional_text(groups: Any, said_to: str, town: Any) -> str:
+    """The conditional lines (knowledge ``ConditionalContacts``) under their introduction:
+    « • Si tu es au lycée : CIO (https://…) ». Each office with its town when it is a local
+    one, and its phone, else its website; ``town(operator)`` gives the town's name."""
+    lines = [DEPENDING_ON_SITUATION.to(said_to)]
+    for group in groups:
+        offices = []
+        for contact in value(group, "contacts"):
+            op = value(contact, "operator")
+            where = town(op) if value(contact, "match") in ("serves", "nearest") else None
+            reach = value(op, "phone") or value(op, "website")
+            label = value(op, "name") + (f" à {where}" if where else "")
+            offices.append(f"{label} ({reach})" if reach else label)
+        lines.append(f"• {value(group, 'condition')} : {' ; '.join(offices)}")
+    return "\n".join(lines)
+
+
 class ActionFindContacts(BoussoleAction):
     """The answer of ``contact_form``: who to contact, where, and why it fits."""
 
@@ -134,30 +159,37 @@ class ActionFindContacts(BoussoleAction):
         if commune is None:
             dispatcher.utter_message(response="utter_ask_commune")
             return []
-        situation = tracker.get_slot("situation")
+        situation = known_situation(tracker)
+        situation = None if situation == PARENT else situation
         # A parent is routed on the child's age and situation; parents and referents are spoken
         # to with « vous ».
         said_to = voice(tracker)
+        need = tracker.get_slot("topic") or "orientation"
+        age = known_age(tracker)
         contacts = self.kb.find_contacts(
-            commune.insee,
-            tracker.get_slot("topic") or "orientation",
-            age=known_age(tracker),
-            situation=None if situation == PARENT else situation,
-            voice=said_to,
+            commune.insee, need, age=age, situation=situation, voice=said_to
+        )
+        # The young person's situation unknown (a referent's is their own): what else would
+        # suit them, said as « Si tu es… » lines rather than asked.
+        extras = (
+            self.kb.conditional_contacts(commune.insee, need, age, contacts, voice=said_to)
+            if situation in (None, REFERENT)
+            else []
         )
         directory = _directory_sentence()
         dispatcher.utter_message(response="utter_contacts_intro", commune=commune.name)
-        gave_parcours_metiers = False
+        line_on_a_card = False  # the Parcours Métiers line came with an office's card
+        door_rule = False  # a rule gives the line itself
+        second_door = parcours_metiers_text()
         for contact in contacts:
             line = value(contact, "line")
-            if line is not None and value(line, "id") == PARCOURS_METIERS:
-                gave_parcours_metiers = True
-            if value(line, "id") == PARCOURS_METIERS and value(contact.operator, "type") == "aom":
-                # The Parcours Métiers rule points to the line itself, not to an office.
-                dispatcher.utter_message(
-                    response="utter_second_door", parcours_metiers=contact_entry_text(line)
-                )
-                continue
+            if value(line, "id") == PARCOURS_METIERS:
+                if value(contact.operator, "type") == "aom":
+                    # The Parcours Métiers rule points to the line itself, not to an office:
+                    # said last, after the conditional lines.
+                    second_door, door_rule = contact_entry_text(line), True
+                    continue
+                line_on_a_card = True
             card = operator_card(
                 contact.operator,
                 contact.reason,
@@ -170,10 +202,10 @@ class ActionFindContacts(BoussoleAction):
             if said_to == REFERENT:
                 card += "\n" + professional_details(contact.operator)
             dispatcher.utter_message(text=card)
-        if not gave_parcours_metiers:
-            dispatcher.utter_message(
-                response="utter_second_door", parcours_metiers=parcours_metiers_text()
-            )
+        if extras:
+            dispatcher.utter_message(text=conditional_text(extras, said_to, self._town))
+        if door_rule or not line_on_a_card:
+            dispatcher.utter_message(response="utter_second_door", parcours_metiers=second_door)
         dispatcher.utter_message(
             response="utter_after_contacts",
             buttons=[

@@ -32,12 +32,15 @@ from actions.render import (
 from actions.schemes import offer_closest_schemes
 from actions.understanding import (
     answers_question,
+    entity_values,
     is_cancel,
     is_parent,
     is_refusal,
     known_age,
+    known_situation,
     latest_intent,
     latest_text,
+    meaningful,
 )
 from knowledge.ages import is_valid_age, parse_age
 from knowledge.api import CRITERIA
@@ -103,12 +106,6 @@ def need_named_in(text: str) -> str | None:
     return next((n for n in NEEDS if any(w.startswith(n[:5]) for w in words)), None)
 
 
-def known_situation(tracker: Tracker) -> str | None:
-    """The situation if the conversation gave a known one (slots may hold raw entity text)."""
-    situation = tracker.get_slot("situation")
-    return situation if situation in SITUATIONS else None
-
-
 def choose_commune(matches: list[Any]) -> list[Any]:
     """The candidates worth showing: the one meant, or the tied best ones (homonyms, postcode)."""
     if not matches:
@@ -136,10 +133,24 @@ class ProfileValidation(BoussoleFormValidation, ABC):
     # The NLU fills these slots from entities; when the form asked and the answer carries no
     # entity ("louvier", "jsp", "stop"), the raw text is validated below.
 
-    def _free_answer(self, tracker: Tracker, slot: str) -> dict[str, Any]:
-        if not answers_question(tracker, slot):
+    def _entity_answer(self, tracker: Tracker, slot: str) -> dict[str, Any]:
+        """The first sensible value of the message's ``slot`` entities when the slot holds a
+        stray one: Rasa fills a slot with the last entity found, and in « j'ai 17 ans je suis
+        déscolarisé depuis la rentrée » that is « la rentrée », not « decrocheur »."""
+        if meaningful(slot, tracker.get_slot(slot)):
             return {}
-        entities = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
+        found = next((v for v in entity_values(tracker, slot) if meaningful(slot, v)), None)
+        return {slot: found} if found is not None else {}
+
+    def _free_answer(self, tracker: Tracker, slot: str) -> dict[str, Any]:
+        chosen = self._entity_answer(tracker, slot)
+        if chosen or not answers_question(tracker, slot):
+            return chosen
+        entities = {
+            e.get("entity")
+            for e in tracker.latest_message.get("entities", [])
+            if meaningful(str(e.get("entity")), e.get("value"))
+        }
         if entities & {slot, *PERSON_SLOTS}:
             # The answer carries an entity: this slot's, filled from it, or another criterion's
             # ("19 ans" to "dans quelle commune ?"), kept from it while the form asks again.
@@ -392,9 +403,11 @@ class ValidateContactForm(ProfileValidation):
         """The commune, and the need, age and situation only while they can change the answer.
 
         The need is not asked when a rule for every need already fits the person (a
-        17-year-old who left school: Mission Locale and E2C); an age or a situation is asked
-        only if a routing rule that can still apply depends on it. Criteria already given stay
-        in the list, so that their raw values are validated.
+        17-year-old who left school: Mission Locale and E2C); the age is asked if a routing
+        rule that can still apply depends on it, the situation only while nothing picks the
+        person out (``KnowledgeBase.worth_asking``): otherwise the answer comes at once, with
+        the situation's extras as conditional lines. Criteria already given stay in the list,
+        so that their raw values are validated.
         """
         if tracker.get_slot("search_stopped"):
             return []
@@ -404,7 +417,7 @@ class ValidateContactForm(ProfileValidation):
                 return ["topic", "commune"]
             topic = GENERAL_NEED  # extract_topic fills it
         declined = tracker.get_slot("declined_criteria") or []
-        still_open = self.kb.open_criteria(
+        still_open = self.kb.worth_asking(
             topic, known_age(tracker), known_situation(tracker), unknowable=declined
         )
         given = [c for c in CRITERIA if tracker.get_slot(c) is not None]
@@ -424,7 +437,8 @@ class ValidateEligibilityForm(ProfileValidation):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        """The scheme, then the criteria ``check_eligibility`` reports missing (not declined)."""
+        """The scheme, then the commune and age ``check_eligibility`` reports missing (not
+        declined); never the situation, which the answer gives as a condition instead."""
         if tracker.get_slot("search_stopped"):
             return []
         scheme = self.kb.get_scheme(tracker.get_slot("scheme") or "")
@@ -433,19 +447,29 @@ class ValidateEligibilityForm(ProfileValidation):
         check = self.kb.check_eligibility(
             scheme,
             age=known_age(tracker),
-            situation=tracker.get_slot("situation"),
+            situation=known_situation(tracker),
             commune=tracker.get_slot("commune"),
         )
+        # Criteria already given stay in the list, so that their raw values are validated.
+        given = [c for c in PERSON_SLOTS if tracker.get_slot(c) is not None]
         if check.status == "no":
-            return ["scheme"]  # already a no (« 28 ans » for Atouts): nothing else to ask
-        missing = [m for m in check.missing if m in PERSON_SLOTS]
+            return ["scheme", *given]  # already a no (« 28 ans » for Atouts): nothing to ask
+        # The situation is not asked: the answer says which situations the scheme is for.
+        missing = [m for m in check.missing if m in PERSON_SLOTS and m != "situation"]
         declined = tracker.get_slot("declined_criteria") or []
-        return ["scheme", *[m for m in missing if m not in declined]]
+        return ["scheme", *given, *[m for m in missing if m not in declined and m not in given]]
 
     async def extract_scheme(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """The answer to "de quel dispositif parles-tu ?" when the NLU found none in it."""
+        """A scheme the base knows among those the message names (the slot holds the last
+        one, maybe a stray word), or the answer to "de quel dispositif parles-tu ?" when the NLU
+        found none in it."""
+        if self.kb.get_scheme(tracker.get_slot("scheme") or "") is None:
+            named = entity_values(tracker, "scheme")
+            known = next((v for v in named if self.kb.get_scheme(v) is not None), None)
+            if known is not None:
+                return {"scheme": known}
         return self._free_answer(tracker, "scheme")
 
     async def validate_scheme(

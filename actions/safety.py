@@ -12,13 +12,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, UserUtteranceReverted
+from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import BoussoleAction
 from actions.render import button, parcours_metiers_text
-from actions.understanding import latest_intent
+from actions.understanding import entity_values, latest_intent, meaningful
 
 INTENT_LABELS = Path(__file__).resolve().parent.parent / "data" / "intent_labels.csv"
 # Intents that are not a topic one could offer as "did you mean…?". Distress is never guessed at
@@ -41,6 +41,7 @@ MAX_SUGGESTIONS = 3
 # Actions Rasa runs around every message, which say nothing to the person.
 _BOOKKEEPING = {"action_listen", "action_extract_slots", "action_session_start", None}
 FALLBACK_ACTION = "action_boussole_fallback"
+CONTACT_FORM = "contact_form"
 
 
 @lru_cache(maxsize=1)
@@ -64,6 +65,11 @@ class ActionBoussoleFallback(BoussoleAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if self._says_where(tracker):
+            # « slt 19a jcherche taf sur Elbeuf »: the question is unclear, but the message
+            # says where the person lives (its facts are kept in the slots): the contact search
+            # answers it, asking only what is missing, rather than a list of topics.
+            return [FollowupAction(CONTACT_FORM)]
         if self._second_in_a_row(tracker):
             dispatcher.utter_message(
                 response="utter_fallback_human",
@@ -85,6 +91,13 @@ class ActionBoussoleFallback(BoussoleAction):
         buttons.append(button(labels["find_local_contact"], "/find_local_contact"))
         dispatcher.utter_message(response="utter_fallback_topics", buttons=buttons)
         return self._forget_unless_unclear(tracker)
+
+    @staticmethod
+    def _says_where(tracker: Tracker) -> bool:
+        """An unclear message, outside any form, that names a commune or a postcode."""
+        if latest_intent(tracker) != "nlu_fallback" or tracker.active_loop.get("name"):
+            return False
+        return any(meaningful("commune", v) for v in entity_values(tracker, "commune"))
 
     @staticmethod
     def _forget_unless_unclear(tracker: Tracker) -> list[EventType]:

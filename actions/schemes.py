@@ -14,6 +14,7 @@ from actions.base import BoussoleAction
 from actions.render import (
     HOW_TO_APPLY,
     MORE,
+    OPERATOR_TYPE_LABELS,
     button,
     detail,
     intent_payload,
@@ -21,7 +22,7 @@ from actions.render import (
     parcours_metiers_text,
     value,
 )
-from actions.understanding import is_referent, known_age, latest_text, voice
+from actions.understanding import is_referent, known_age, known_situation, latest_text, voice
 from knowledge.voice import Words
 
 YOUTH_OFFER = "atouts_normandie"
@@ -69,6 +70,38 @@ def offer_closest_schemes(kb: Any, dispatcher: CollectingDispatcher, text: str, 
         return
     buttons = [button(s.name, intent_payload(intent, scheme=s.id)) for s in closest]
     dispatcher.utter_message(response="utter_scheme_unknown", buttons=buttons)
+
+
+# How an office was chosen (knowledge Contact.match) when it is a real place near the person,
+# not the region-wide entry that points to the directory.
+_LOCAL_MATCHES = ("serves", "nearest", "epci", "departement", "head_office")
+
+
+def local_offices(kb: Any, types: Any, insee: str | None) -> dict[str, Any]:
+    """Operator type → the office of that type for the commune ``insee``, for the types whose
+    office near the person the base knows (``{}`` without a commune)."""
+    if not insee or kb.commune(insee) is None:
+        return {}
+    found = {}
+    for op_type in types or ():
+        located = kb.locate(op_type, insee)
+        if located is not None and located.match in _LOCAL_MATCHES:
+            found[op_type] = located.operator
+    return found
+
+
+def confirm_with_text(kb: Any, types: Any, insee: str | None) -> str:
+    """ "l'EPIDE ou la Mission Locale (Mission Locale Cherbourg)": who confirms, each type with
+    its office for the person's commune when the base knows it."""
+    offices = local_offices(kb, types, insee)
+    labels = []
+    for op_type in types or ():
+        label = OPERATOR_TYPE_LABELS.get(op_type, op_type)
+        office = offices.get(op_type)
+        labels.append(f"{label} ({office.name})" if office is not None else label)
+    if len(labels) <= 1:
+        return "".join(labels)
+    return ", ".join(labels[:-1]) + " ou " + labels[-1]
 
 
 def ages_text(audience: Any) -> str:
@@ -129,20 +162,23 @@ class SchemeAction(BoussoleAction, ABC):
         return events
 
     def scheme_in_context(self, tracker: Tracker) -> tuple[Any, str | None]:
-        """(scheme or None, the name the person used if it is unknown)."""
-        mentioned = next(
-            (
-                e.get("value")
-                for e in tracker.latest_message.get("entities", [])
-                if e.get("entity") == "scheme"
-            ),
-            None,
-        )
-        wanted = mentioned or tracker.get_slot("scheme")
-        if not wanted:
-            return None, None
-        scheme = self.kb.get_scheme(str(wanted))
-        return scheme, (None if scheme else str(wanted))
+        """(scheme or None, the name the person used if it is unknown).
+
+        The first scheme the message names that the base knows (the NLU may also tag a stray
+        word: « la carte atouts normandie » gives « carte » and « atouts_normandie »), else the
+        one in context.
+        """
+        mentioned = [
+            str(e.get("value"))
+            for e in tracker.latest_message.get("entities", [])
+            if e.get("entity") == "scheme" and e.get("value")
+        ]
+        for wanted in [*mentioned, tracker.get_slot("scheme")]:
+            scheme = self.kb.get_scheme(str(wanted)) if wanted else None
+            if scheme is not None:
+                return scheme, None
+        unknown = mentioned[0] if mentioned else tracker.get_slot("scheme")
+        return None, (str(unknown) if unknown else None)
 
 
 class ActionSchemeInfo(SchemeAction):
@@ -169,6 +205,12 @@ class ActionSchemeInfo(SchemeAction):
         if ages:
             parts.append(f"C'est pour les jeunes {ages}.")
         parts += _how_to_apply(scheme, tracker)
+        insee = tracker.get_slot("commune")
+        offices = local_offices(self.kb, scheme.operator_types, insee)
+        if offices:
+            # The commune is known: where to go for it, not only which kind of structure.
+            names = ", ".join(dict.fromkeys(op.name for op in offices.values()))
+            parts.append(f"Pour {self.kb.commune(insee).name} : {names}.")
         dispatcher.utter_message(
             text="\n".join(parts),
             buttons=[
@@ -198,7 +240,7 @@ class ActionCheckEligibility(SchemeAction):
         check = self.kb.check_eligibility(
             scheme,
             age=known_age(tracker),
-            situation=tracker.get_slot("situation"),
+            situation=known_situation(tracker),
             commune=tracker.get_slot("commune"),
             voice=voice(tracker),
         )
@@ -208,7 +250,7 @@ class ActionCheckEligibility(SchemeAction):
             scheme=scheme.name,
             reasons=reasons,
         )
-        confirm = operator_types_text(check.confirm_with)
+        confirm = confirm_with_text(self.kb, check.confirm_with, tracker.get_slot("commune"))
         if confirm:
             dispatcher.utter_message(
                 response="utter_eligibility_confirm_with",

@@ -8,9 +8,13 @@ asked, never to classify a free message.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from rasa_sdk import Tracker
 
 from knowledge.ages import is_valid_age, parse_age
+from knowledge.sources import SITUATIONS
 from knowledge.text import fold
 from knowledge.voice import REFERENT, voice_of
 
@@ -47,6 +51,9 @@ _CANCELS = {
     "on arrete",
     "stoppe",
 }
+
+# An INSEE code (2A/2B for Corsica) or a postcode: what the NLU puts in a commune entity.
+_COMMUNE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
 # Intents that are a new question or a need of their own, never the answer to a form question.
 NOT_AN_ANSWER = {
@@ -133,3 +140,32 @@ def known_age(tracker: Tracker) -> int | None:
     """The person's age if the conversation gave a valid one (slots may hold raw entity text)."""
     age = parse_age(tracker.get_slot("age"))
     return age if is_valid_age(age) else None
+
+
+def known_situation(tracker: Tracker) -> str | None:
+    """The situation if the conversation gave a known one (slots may hold raw entity text)."""
+    situation = tracker.get_slot("situation")
+    return situation if situation in SITUATIONS else None
+
+
+def meaningful(slot: str, value: Any) -> bool:
+    """Whether an entity value found for ``slot`` can be its answer: a known situation, a valid
+    age, an INSEE code or a postcode for the commune (the NLU also tags stray words: « en »,
+    « au », « la rentrée », « Eure »). Other slots take any value."""
+    text = str(value or "").strip()
+    if slot == "situation":
+        return text in SITUATIONS
+    if slot == "age":
+        return is_valid_age(parse_age(text))
+    if slot == "commune":
+        return bool(_COMMUNE_CODE.match(text))
+    return bool(text)
+
+
+def entity_values(tracker: Tracker, entity: str) -> list[str]:
+    """The values of the last message's ``entity`` entities, in the order of the message."""
+    return [
+        str(e.get("value"))
+        for e in tracker.latest_message.get("entities", [])
+        if e.get("entity") == entity and e.get("value") is not None
+    ]

@@ -26,6 +26,7 @@ from knowledge.loader import make_engine, stored_version
 from knowledge.models import (
     Commune,
     CommuneMatch,
+    ConditionalContacts,
     Contact,
     ContactEntry,
     Departement,
@@ -91,10 +92,21 @@ SITUATION_FITS = Words(
     "Sa situation correspond ({wanted}).",
     "Sa situation correspond ({wanted}).",
 )
+FOR_THOSE_WHO_ARE = Words(
+    "{name} est pour toi si tu es {wanted}.",
+    "{name} est pour votre enfant s'il ou elle est {wanted}.",
+    "{name} est pour la personne que vous accompagnez si elle est {wanted}.",
+)
 LIVES_IN_AREA = Words(
     "Tu habites {place}, c'est bien dans la zone du dispositif.",
     "Vous habitez {place}, c'est bien dans la zone du dispositif.",
     "{place} est bien dans la zone du dispositif.",
+)
+# Before a routing rule's condition (« au lycée »), when the person's situation is unknown.
+IF_YOU_ARE = Words(
+    "Si tu es {condition}",
+    "Si votre enfant est {condition}",
+    "Si la personne que vous accompagnez est {condition}",
 )
 HAVE_IT_CONFIRMED = Words(
     "D'autres conditions peuvent s'appliquer : fais-le confirmer.",
@@ -485,24 +497,78 @@ class KnowledgeBase:
                 continue
             if rule.situations and situations.isdisjoint(rule.situations):
                 continue
-            located = self.locate(rule.operator_type, place)
-            if located is None:
+            found = self._contact(rule, place, age, situations, voice)
+            if found is None or (found.operator.id, rule.contact) in seen:
                 continue
-            op = located.operator
-            if (op.id, rule.contact) in seen:
-                continue
-            if not _serves(op, age, situations):
-                continue
-            seen.add((op.id, rule.contact))
-            template = said_to(voice, rule.reason, rule.reason_parent, rule.reason_referent)
-            reason = template.format(
-                age=age if age is not None else "",
-                commune=place.name if place else YOUR_COMMUNE.to(voice),
-                operator=op.name,
-            )
-            line = self._snap.contacts.get(rule.contact) if rule.contact else None
-            out.append(Contact(op, reason, rule.id, line, located.match, located.distance_km))
+            seen.add((found.operator.id, rule.contact))
+            out.append(found)
         return out
+
+    def conditional_contacts(
+        self,
+        commune: str | Commune | None,
+        need: str | None,
+        age: int | None = None,
+        given: Iterable[Contact] = (),
+        voice: str = YOUTH,
+    ) -> list[ConditionalContacts]:
+        """What else would suit the person in a situation they have not said, as conditional lines.
+
+        For when the situation is unknown (never asked, or the person preferred not to say): the
+        offices of the rules for ``need`` that fit the known ``age`` and name a ``condition``
+        (said in ``voice``), without those already ``given`` by :meth:`find_contacts`. An office
+        that several conditions lead to comes once, its conditions joined (« Si tu es au
+        collège ou si tu es au lycée »); offices with the same conditions share a line. In
+        priority order: « Si tu as quitté l'école sans diplôme » : the E2C, the EPIDE.
+        """
+        place = self._place(commune)
+        shown = {c.operator.id for c in given}
+        found: dict[str, tuple[Contact, list[str]]] = {}
+        for rule in self._rules_for(need):
+            if not (rule.condition and rule.situations):
+                continue
+            if _bounded(rule.age_min, rule.age_max) and (
+                age is None or not _within(age, rule.age_min, rule.age_max)
+            ):
+                continue
+            contact = self._contact(rule, place, age, set(rule.situations), voice)
+            if contact is None or contact.operator.id in shown:
+                continue
+            _contact, conditions = found.setdefault(contact.operator.id, (contact, []))
+            if rule.condition not in conditions:
+                conditions.append(rule.condition)
+        lines: dict[str, list[Contact]] = {}
+        for contact, conditions in found.values():
+            lines.setdefault(_either(conditions), []).append(contact)
+        return [
+            ConditionalContacts(IF_YOU_ARE.to(voice, condition=condition), tuple(contacts))
+            for condition, contacts in lines.items()
+        ]
+
+    def _contact(
+        self,
+        rule: RoutingRule,
+        place: Commune | None,
+        age: int | None,
+        situations: set[str],
+        voice: str,
+    ) -> Contact | None:
+        """The office ``rule`` sends the person to near ``place``, with its reason; ``None`` when
+        there is none or its stated public excludes the person."""
+        located = self.locate(rule.operator_type, place)
+        if located is None:
+            return None
+        op = located.operator
+        if not _serves(op, age, situations):
+            return None
+        template = said_to(voice, rule.reason, rule.reason_parent, rule.reason_referent)
+        reason = template.format(
+            age=age if age is not None else "",
+            commune=place.name if place else YOUR_COMMUNE.to(voice),
+            operator=op.name,
+        )
+        line = self._snap.contacts.get(rule.contact) if rule.contact else None
+        return Contact(op, reason, rule.id, line, located.match, located.distance_km)
 
     # -- schemes ----------------------------------------------------------------------------
 
@@ -594,6 +660,10 @@ class KnowledgeBase:
         if aud.situations:
             wanted = ", ".join(SITUATION_LABELS.get(s, s) for s in aud.situations)
             if not situations:
+                # Said as a condition rather than asked (issue 11): « si tu es… ».
+                labels = [SITUATION_LABELS.get(s, s) for s in aud.situations]
+                either = ", ".join(labels[:-1]) + " ou " + labels[-1] if len(labels) > 1 else wanted
+                reasons.append(FOR_THOSE_WHO_ARE.to(voice, name=found.name, wanted=either))
                 if "situation" not in missing:
                     missing.append("situation")
             elif situations.isdisjoint(aud.situations):
@@ -738,6 +808,31 @@ class KnowledgeBase:
         }
         return tuple(c for c in CRITERIA if depends[c] and not known[c] and c not in gone)
 
+    def worth_asking(
+        self,
+        need: str | None,
+        age: int | None = None,
+        situation: str | None = None,
+        unknowable: Iterable[str] = (),
+    ) -> tuple[str, ...]:
+        """Which of ``age``, ``situation`` to ask before answering about ``need``.
+
+        The age whenever it is open (:meth:`open_criteria`): it decides the main door (CIO
+        before 16, Mission Locale from 16 to 25, France Travail from 26). The situation only
+        while nothing picks the person out yet: once a rule bounded by age or listing the
+        person's situation applies, the answer comes at once and the rules that hang on an
+        unknown situation are said as conditional lines (:meth:`conditional_contacts`).
+        """
+        still_open = self.open_criteria(need, age, situation, unknowable)
+        picked_out = any(
+            _applies(r, age, situation)
+            for r in self._rules_for(need)
+            if _bounded(r.age_min, r.age_max) or r.situations
+        )
+        if "age" not in still_open and picked_out:
+            return tuple(c for c in still_open if c != "situation")
+        return still_open
+
     def answers_every_need(self, age: int | None, situation: str | None) -> bool:
         """Whether a rule for every need already picks this person out by age or situation.
 
@@ -773,6 +868,13 @@ def _applies(rule: RoutingRule, age: int | None, situation: str | None) -> bool:
     ):
         return False
     return not rule.situations or situation in rule.situations
+
+
+def _either(conditions: list[str]) -> str:
+    """« sans emploi, au collège ou au lycée »: the conditions of one office, joined."""
+    if len(conditions) == 1:
+        return conditions[0]
+    return ", ".join(conditions[:-1]) + " ou " + conditions[-1]
 
 
 def _serves(op: Operator, age: int | None, situations: set[str]) -> bool:

@@ -199,6 +199,9 @@ class RoutingRule:
     age_max: int | None = None
     situations: tuple[str, ...] = ()
     contact: str | None = None  # optional contacts.yml entry attached to the answer
+    # What the person would be for the rule to apply, said after « Si tu es » when their situation
+    # is unknown (« au lycée »): the rule is then a conditional line; empty: never offered so.
+    condition: str = ""
     source: str = ""
     last_verified: dt.date | None = None
     review_by: dt.date | None = None  # check it against its source again by then
@@ -319,6 +322,15 @@ class Contact:
     line: ContactEntry | None = None
     match: str = "serves"
     distance_km: float | None = None
+
+
+@dataclass(frozen=True)
+class ConditionalContacts:
+    """Offices that would suit the person in a situation the conversation does not know:
+    ``condition`` (« Si tu es au collège ou au lycée ») is said before them."""
+
+    condition: str
+    contacts: tuple[Contact, ...]
 
 
 @dataclass(frozen=True)

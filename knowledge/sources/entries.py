@@ -262,10 +262,22 @@ def read_rules(reader: Collector) -> None:
                 age_max=hi,
                 situations=t("situations", f.list_of(f.situation), default=()),
                 contact=t("contact", f.ident),
+                condition=_rule_condition(reader, file, rid, raw, t),
                 source=t("source", f.text) or "",
                 **reader.freshness(file, rid, raw),
             )
         )
+
+
+def _rule_condition(reader: Collector, file: str, rid: str, raw: dict, t) -> str:
+    """A rule's condition (« au lycée »): only on a rule that lists situations, said after « Si tu
+    es » as after « Si votre enfant est », so with no « tu » form in it."""
+    text = t("condition", f.text) or ""
+    if text and not raw.get("situations"):
+        reader.problem(file, rid, "condition", "une condition suppose des « situations »")
+    if informal_words(text):
+        reader.problem(file, rid, "condition", _INFORMAL_PROBLEM)
+    return text
 
 
 def read_contacts(reader: Collector) -> None:

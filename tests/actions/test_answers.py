@@ -65,10 +65,11 @@ async def test_louviers_at_19_gets_its_mission_locale_and_why(kb, domain, dispat
 async def test_age_boundaries_of_the_mission_locale(kb, domain, dispatcher, slots, ml_expected):
     tracker = make_tracker(slots={"topic": "emploi", "commune": "14118", **slots})
     await ActionFindContacts().run(dispatcher, tracker, domain)
-    text = all_text(dispatcher, domain)
+    # The places the person is sent to, without the lines that depend on an unsaid situation.
+    cards = [m.text for m in shown(dispatcher, domain) if not m.text.startswith("Selon ta")]
     ml = kb.operator(kb.commune("14118").mission_locale)
-    assert (ml.name in text) is ml_expected
-    assert "0 800 05 00 00" in text
+    assert (ml.name in "\n".join(cards)) is ml_expected
+    assert "0 800 05 00 00" in all_text(dispatcher, domain)
 
 
 async def test_referents_see_professional_details(kb, domain, dispatcher):

@@ -140,6 +140,24 @@ def _operator_file(data_copy):
             "referent.closing",
             "« vous » attendu",
         ),
+        (
+            lambda d: _edit(
+                d / "routing.yml", 'condition: "au lycée"', 'condition: "dans ton lycée"'
+            ),
+            "routing.yml",
+            "condition",
+            "« vous » attendu",
+        ),
+        (
+            lambda d: _edit(
+                d / "routing.yml",
+                "    operator_type: partner\n",
+                '    operator_type: partner\n    condition: "au lycée"\n',
+            ),
+            "routing.yml",
+            "condition",
+            "une condition suppose des « situations »",
+        ),
     ],
     ids=[
         "operator_type",
@@ -153,6 +171,8 @@ def _operator_file(data_copy):
         "insee",
         "tu_to_a_referent",
         "tu_in_a_safety_answer",
+        "tu_in_a_condition",
+        "condition_without_situation",
     ],
 )
 def test_each_mistake_is_reported_with_file_entry_and_field(
