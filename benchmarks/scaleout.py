@@ -82,6 +82,11 @@ class Run:
     lost: int = 0
     out_of_order: int = 0
     duplicated: int = 0
+    # Counted during the load, for the capacity model (docs/deploy.md): commands Redis processed
+    # (lock store, rate limits) and transactions committed in the tracker store's database
+    # (reads and writes: Rasa reads the conversation and saves the turn in separate ones).
+    redis_commands: int = 0
+    tracker_commits: int = 0
 
     @property
     def failed(self) -> list[Turn]:
@@ -95,13 +100,16 @@ class Run:
             f"| {self.label} | {len(self.turns)} | {answered} | {len(self.failed)} ({share:.1f} %)"
             f" | {self.stored} | {self.lost} | {self.out_of_order} | {self.duplicated} | "
             f"{answered / self.wall_s if self.wall_s else 0:.1f} | "
-            f"{percentile(latencies, 50):.0f} / {percentile(latencies, 95):.0f} |"
+            f"{percentile(latencies, 50):.0f} / {percentile(latencies, 95):.0f} | "
+            f"{self.redis_commands / max(1, answered):.1f} | "
+            f"{self.tracker_commits / max(1, answered):.1f} |"
         )
 
 
 HEADER = (
     "| run | sent | answered | failed | user events stored | lost | out of order | twice | "
-    "msg/s | p50 / p95 ms |\n|---|---|---|---|---|---|---|---|---|---|"
+    "msg/s | p50 / p95 ms | Redis commands / answer | tracker transactions / answer |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -212,6 +220,31 @@ def check_store(run: Run, tracker_url: str, senders: dict[int, str], messages: i
         run.lost += sum((Counter(answered) - Counter(kept)).values())
 
 
+class Counters:
+    """Redis's processed commands and the tracker database's transactions, before and after.
+
+    Redis is shared with whatever else runs on the machine: the figure is an upper bound.
+    """
+
+    def __init__(self, redis_url: str, tracker_url: str) -> None:
+        import redis
+
+        self.redis = redis.Redis.from_url(redis_url)
+        self.engine = create_engine(tracker_url, future=True)
+
+    def read(self) -> tuple[int, int]:
+        commands = int(self.redis.info("stats")["total_commands_processed"])
+        with self.engine.connect() as connection:
+            commits = connection.execute(
+                text("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+            ).scalar()
+        return commands, int(commits or 0)
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.redis.close()
+
+
 def kill_one(stack: Stack, kind: str) -> str:
     """SIGKILL the process group of the first live replica of ``kind``; say which."""
     service = next(s for s in stack.services if s.name == kind and s.exited() is None)
@@ -285,7 +318,14 @@ def measure(
                     run.kills.append(kill_one(stack, schedule.pop(sent)))
 
             gateway = f"http://{settings.host}:{settings.web_port}"
+            counters = Counters(settings.redis_url, settings.tracker_db_url)
+            before = counters.read()
             senders = asyncio.run(drive(gateway, partner, users, messages, run, on_progress))
+            time.sleep(1.5)  # PostgreSQL publishes its statistics within a second
+            after = counters.read()
+            counters.close()
+            run.redis_commands = after[0] - before[0]
+            run.tracker_commits = after[1] - before[1]
         run.kills += [e for e in events if "redémarré" in e]
     finally:
         stack.stop()
