@@ -29,7 +29,7 @@ from actions.render import (
     intent_payload,
     parcours_metiers_text,
 )
-from actions.schemes import offer_closest_schemes
+from actions.schemes import ages_text, offer_closest_schemes
 from actions.understanding import (
     answers_question,
     entity_values,
@@ -481,6 +481,11 @@ class ValidateEligibilityForm(ProfileValidation):
             return self._stop(dispatcher, "scheme")
         scheme = self.kb.get_scheme(text)
         if scheme is not None:
+            ages = ages_text(scheme.audience)
+            if ages and known_age(tracker) is None:
+                # The age is asked next: first the condition it is checked against, which is
+                # also the answer to « quelles sont les conditions d'âge pour… ? ».
+                dispatcher.utter_message(text=f"{scheme.name} est pour les jeunes {ages}.")
             return {"scheme": scheme.id}
         # The buttons restart the question with a known scheme; asking again in the form would
         # loop on the same unknown name.

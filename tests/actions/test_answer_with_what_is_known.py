@@ -274,3 +274,30 @@ async def test_an_unclear_message_without_a_commune_still_offers_topics(kb, doma
     events = await ActionBoussoleFallback().run(dispatcher, tracker, domain)
     assert FollowupAction("contact_form") not in events
     assert shown(dispatcher, domain)[0].titles  # the topic buttons
+
+
+async def test_the_age_condition_comes_before_the_age_question(kb, domain, dispatcher):
+    tracker = make_tracker(
+        candidates={"scheme": "cej"},
+        text="quelles sont les conditions d'âge pour le contrat d'engagement jeune ?",
+        intent="ask_eligibility",
+        entities=[{"entity": "scheme", "value": "cej"}],
+        active_loop="eligibility_form",
+    )
+    values = slot_values(await ValidateEligibilityForm().run(dispatcher, tracker, domain))
+    assert values["requested_slot"] == "age"
+    said = all_text(dispatcher, domain)
+    assert said == f"{kb.get_scheme('cej').name} est pour les jeunes de 16 à 25 ans."
+
+
+async def test_no_age_condition_is_said_when_the_age_is_known(kb, domain, dispatcher):
+    tracker = make_tracker(
+        slots={"age": "19"},
+        candidates={"scheme": "cej"},
+        text="j'ai droit au CEJ ?",
+        intent="ask_eligibility",
+        entities=[{"entity": "scheme", "value": "cej"}],
+        active_loop="eligibility_form",
+    )
+    await ValidateEligibilityForm().run(dispatcher, tracker, domain)
+    assert dispatcher.messages == []
