@@ -7,6 +7,11 @@ The channel also masks personal data (``bot.masking``) in every message it recei
 parses, logs or stores it: the gateway has already masked what it forwards, but a caller that
 posts to this webhook directly must not get unmasked text into the tracker store either.
 
+Each answered turn ends with a note for the gateway, in Rasa's custom-payload shape:
+``{"recipient_id": …, "custom": {"profile": "youth" | "parent" | "referent"}}``, the voice the
+conversation is in at the end of the turn (a parent known only from what they said included).
+The gateway takes it out of the answer and words its own sentences with it (bot/web/views.py).
+
 ``GET /webhooks/boussole/health`` says whether a model is loaded and the tracker store answers
 (the gateway's ``/healthz`` asks it). A turn whose conversation could not be read or saved
 (tracker store down) is answered with an apology instead of what Rasa said: Rasa would
@@ -36,8 +41,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.masking import mask_text
-from bot.tracker_store import turn_failures
+from bot.tracker_store import turn_failures, turn_saved
 from bot.web.chat_input import TURN_ID_RE
+from knowledge.voice import voice_of
 
 logger = logging.getLogger(__name__)
 
@@ -67,20 +73,22 @@ class MetadataRestInput(RestInput):
         server: dict[str, Any] = {}
 
         async def handle(message: UserMessage) -> None:
-            with turn_failures() as failures:
+            with turn_failures() as failures, turn_saved() as saved:
                 agent = getattr(server.get("app"), "ctx", None)
                 agent = getattr(agent, "agent", None)
                 await handle_once(message, on_new_message, agent)
+            collector = message.output_channel
             if failures:
                 logger.error(
                     "Conversation %s: answered with an apology, the tracker store failed (%s)",
                     message.sender_id,
                     failures[0],
                 )
-                collector = message.output_channel
                 collector.messages[:] = [
                     {"recipient_id": message.sender_id, "text": STORAGE_APOLOGY}
                 ]
+            elif saved and isinstance(getattr(collector, "messages", None), list):
+                collector.messages.append(profile_note(message.sender_id, saved[-1]))
 
         blueprint = super().blueprint(handle)
 
@@ -102,6 +110,13 @@ class MetadataRestInput(RestInput):
             return response.json(said, status=200 if model and ok else 503)
 
         return blueprint
+
+
+def profile_note(sender_id: str, tracker: Any) -> dict[str, Any]:
+    """The note that tells the gateway the conversation's voice at the end of a turn: the
+    ``profile`` slot, else the stated situation (« je suis parent »), else a young person's."""
+    profile = voice_of(tracker.get_slot("profile"), tracker.get_slot("situation"))
+    return {"recipient_id": sender_id, "custom": {"profile": profile}}
 
 
 def message_id_of(metadata: dict[str, Any] | None) -> str | None:

@@ -20,6 +20,9 @@ What differs from Rasa's ``SQLTrackerStore`` (same tables, same events, same que
   (:func:`turn_failures`): Rasa wraps every store in a ``FailSafeTrackerStore`` that would carry on
   silently in memory, so Boussole's input channel (``bot/channels.py``) answers that turn with an
   apology instead of pretending the conversation was saved.
+- The conversation as saved at the end of a turn is kept for that turn (:func:`turn_saved`), so
+  that Boussole's channel can tell the gateway the conversation's profile without reading the
+  conversation again.
 - :meth:`BoussoleTrackerStore.answers_to` finds a turn already kept by its message id, so that a
   message sent again (nginx resends it to another replica when the first one died) is answered
   from the conversation instead of being handled twice (``bot/channels.py``).
@@ -68,6 +71,23 @@ def _record_failure(error: Exception) -> None:
     failures = _TURN_FAILURES.get()
     if failures is not None:
         failures.append(error)
+
+
+_TURN_SAVED: contextvars.ContextVar[list[DialogueStateTracker] | None] = contextvars.ContextVar(
+    "boussole_tracker_store_saved", default=None
+)
+
+
+@contextmanager
+def turn_saved() -> Iterator[list[DialogueStateTracker]]:
+    """Collect the conversations saved while one message is handled (same asyncio task); the
+    last one is the conversation at the end of the turn."""
+    saved: list[DialogueStateTracker] = []
+    token = _TURN_SAVED.set(saved)
+    try:
+        yield saved
+    finally:
+        _TURN_SAVED.reset(token)
 
 
 def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
@@ -146,6 +166,9 @@ class BoussoleTrackerStore(SQLTrackerStore):
         except Exception as error:
             self._failed("save", tracker.sender_id, error)
             raise
+        saved = _TURN_SAVED.get()
+        if saved is not None:
+            saved.append(tracker)
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool

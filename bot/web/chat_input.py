@@ -22,7 +22,10 @@ MAX_PAGE_URL = 2000
 # body would raise RecursionError (a 500) after burning CPU on the event loop.
 MAX_BODY = 16 * 1024
 MAX_DEPTH = 8
-PROFILES = ("youth", "referent")
+# What a request may say of who is talking: the widget's ``data-profile`` (youth or referent),
+# then the conversation's profile that the gateway sent back with the last answer (a parent
+# known only from what they said, too).
+PROFILES = ("youth", "parent", "referent")
 MODES = ("widget", "totem")
 
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -167,7 +170,7 @@ def parse_chat_request(raw: bytes, profile: str | None = None) -> ChatRequest:
         raise _bad("bad_payload", "Ce choix de bouton n'est pas reconnu.")
     profile = body.get("profile")
     if profile is not None and profile not in PROFILES:
-        raise _bad("bad_profile", "Le profil doit être « youth » ou « referent ».")
+        raise _bad("bad_profile", "Le profil doit être « youth », « parent » ou « referent ».")
     mode = body.get("mode") or "widget"
     if mode not in MODES:
         raise _bad("bad_mode", "Le mode doit être « widget » ou « totem ».")

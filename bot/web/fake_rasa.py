@@ -3,7 +3,8 @@
 For the gateway's tests, its browser tests until the real stack fixture is used, and for
 measuring the gateway's own overhead (``benchmarks/gateway.py --fake-rasa``). It understands
 nothing: it answers topic payloads with a question and buttons, and echoes typed text with a
-contact line. Its phone number is in the range ARCEP reserves for fiction (01 99 00 …).
+contact line, then notes the conversation's profile as Boussole's channel does. Its phone
+number is in the range ARCEP reserves for fiction (01 99 00 …).
 """
 
 from __future__ import annotations
@@ -43,6 +44,17 @@ def answer(message: str, sender: str) -> list[dict[str, Any]]:
     ]
 
 
+def profile_note(message: str, metadata: Any, sender: str) -> dict[str, Any]:
+    """The note Boussole's channel ends each answer with (bot/channels.py): « ma fille » or
+    « mon fils » make the conversation a parent's, as Rasa's role reader does; otherwise the
+    profile the request said, else a young person's."""
+    said = metadata.get("profile") if isinstance(metadata, dict) else None
+    profile = said if said in ("youth", "parent", "referent") else "youth"
+    if "ma fille" in message.lower() or "mon fils" in message.lower():
+        profile = "parent"
+    return {"recipient_id": sender, "custom": {"profile": profile}}
+
+
 async def _webhook(request: web.Request) -> web.Response:
     body = await request.json()
     request.app[RECEIVED_KEY].append(body)
@@ -51,7 +63,9 @@ async def _webhook(request: web.Request) -> web.Response:
             await asyncio.sleep(request.app[DELAY_KEY])
     elif request.app[DELAY_KEY]:
         await asyncio.sleep(request.app[DELAY_KEY])
-    return web.json_response(answer(str(body["message"]), str(body["sender"])))
+    message, sender = str(body["message"]), str(body["sender"])
+    note = profile_note(message, body.get("metadata"), sender)
+    return web.json_response([*answer(message, sender), note])
 
 
 async def _version(_request: web.Request) -> web.Response:

@@ -16,6 +16,7 @@ from typing import Any
 import segno
 
 from bot.masking import EMAIL_RE, PHONE_RE, short_number_re, tel_uri
+from knowledge.voice import VOICES
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,21 @@ def widget_message(raw: Any) -> dict[str, Any] | None:
     if isinstance(raw.get("custom"), dict):
         message["custom"] = raw["custom"]
     return message or None
+
+
+def conversation_profile(raw_messages: list[Any]) -> tuple[str | None, list[Any]]:
+    """The profile Boussole's channel noted at the end of the turn (``youth``, ``parent`` or
+    ``referent``; None without a note), and Rasa's answer without the note (bot/channels.py)."""
+    profile = None
+    kept = []
+    for raw in raw_messages:
+        custom = raw.get("custom") if isinstance(raw, dict) else None
+        if isinstance(custom, dict) and set(custom) == {"profile"} and not raw.get("text"):
+            if custom["profile"] in VOICES:
+                profile = custom["profile"]
+            continue
+        kept.append(raw)
+    return profile, kept
 
 
 def widget_messages(raw_messages: list[Any]) -> list[dict[str, Any]]:

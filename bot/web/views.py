@@ -38,7 +38,7 @@ from bot.web.keys import (
     SETTINGS_KEY,
 )
 from bot.web.limits import retry_after_header
-from bot.web.messages import takeaway, text_parts, widget_messages
+from bot.web.messages import conversation_profile, takeaway, text_parts, widget_messages
 from bot.web.proxies import request_address
 from bot.web.rasa_client import RasaUnavailable, probe, rasa_parts
 
@@ -120,6 +120,11 @@ async def chat(request: web.Request) -> web.Response:
     except RasaUnavailable as exc:
         log.warning("Rasa unavailable: %s", exc)
         raw = []
+    # Rasa says in which voice the conversation is now (a parent may have said so): the
+    # gateway's own sentences follow it, and the widget sends it back with the next requests,
+    # so that a rate limit or an apology while Rasa is down are said the same way.
+    noted, raw = conversation_profile(raw)
+    profile = noted or profile
     messages = safety.completed(urgent, widget_messages(raw), profile)
     if not messages:
         # Rasa down, late, or silent (a failed action answers nothing): an apology, never silence.
@@ -129,7 +134,7 @@ async def chat(request: web.Request) -> web.Response:
             503,
             "rasa_unavailable",
             text,
-            extra={"messages": [{"text": text, "parts": text_parts(text)}]},
+            extra={"messages": [{"text": text, "parts": text_parts(text)}], "profile": profile},
         )
     stamp = int(time.time() * 1000)
     for index, bot_message in enumerate(messages):
@@ -139,6 +144,7 @@ async def chat(request: web.Request) -> web.Response:
         "user_text": masked.text if message.text is not None else None,
         "masked": masked.changed,
         "messages": messages,
+        "profile": profile,
     }
     if message.mode == "totem":
         body["takeaway"] = takeaway(messages)
@@ -149,9 +155,13 @@ async def widget_config(request: web.Request) -> web.Response:
     """``GET /api/config?partner=ID``: what the widget shows before the first message."""
     partner = await access.authorize(request)
     settings = request.app[SETTINGS_KEY]
+    # A page's welcome is for a young person or a referent (welcome.yml); a parent is known
+    # only from what they say, and Rasa then answers them as one.
+    welcomes = welcome_texts()
     requested = request.query.get("profile")
-    profile = _profile(partner, requested if requested in PROFILES else None)
-    texts = welcome_texts()[profile]
+    profile = _profile(partner, requested if requested in welcomes else None)
+    profile = profile if profile in welcomes else "youth"
+    texts = welcomes[profile]
     months = retention_months(settings.log_retention_days)
     return web.json_response(
         {

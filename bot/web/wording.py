@@ -2,10 +2,13 @@
 
 Rasa's answers pick « tu » or « vous » on the conversation's ``profile`` slot; the gateway's own
 sentences (a refused message, a rate limit, a thank-you, the apology when Rasa is down) follow
-the profile of the request instead: the widget's ``data-profile``, else the partner's
-(``views._profile``). A parent only known from the conversation is not known here: they read
-the young person's words until the widget says ``parent``. Each sentence is a
-:class:`knowledge.voice.Words`, so a « tu » form in a « vous » text fails at import.
+the profile of the request: the widget's ``data-profile``, else the partner's
+(``views._profile``). The gateway does not see the slots, but Boussole's channel ends each answer
+with the conversation's profile (bot/channels.py); the gateway uses it for that answer and
+returns it as ``profile``, and the widget sends it back with its next requests. So a parent known
+only from what they wrote (« ma fille a 16 ans ») reads « vous » from the gateway too, even when
+Rasa is down or the rate limit answers. Each sentence is a :class:`knowledge.voice.Words`, so a
+« tu » form in a « vous » text fails at import.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from benchmarks.faults import chat, new_session, said
+from knowledge.voice import informal_words
 from tests.e2e.conftest import buttons, say, texts
 
 pytestmark = pytest.mark.stack
@@ -32,3 +34,15 @@ def test_informal_typing_with_a_commune_reaches_a_french_answer(live_stack, send
     answer = texts(messages)
     assert answer
     assert "Évreux" in answer or "evreux" in answer.lower()
+
+
+def test_each_turn_ends_with_the_conversations_profile_for_the_gateway(live_stack, sender):
+    young = say(rasa_url(live_stack), sender, "bonjour")
+    assert young[-1] == {"recipient_id": sender, "custom": {"profile": "youth"}}
+    parent = say(rasa_url(live_stack), f"{sender}-p", "ma fille a 14 ans, on habite à Évreux")
+    assert parent[-1] == {"recipient_id": f"{sender}-p", "custom": {"profile": "parent"}}
+    # Through the gateway: the note is taken out and the profile comes back for the widget.
+    status, body, _ = chat(live_stack, new_session(), "ma fille a 14 ans, on habite à Évreux")
+    assert status == 200 and body["profile"] == "parent"
+    assert all("custom" not in m or "profile" not in m["custom"] for m in body["messages"])
+    assert informal_words(said(body["messages"])) == []

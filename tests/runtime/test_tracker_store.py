@@ -18,9 +18,10 @@ from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
 
+from bot.channels import profile_note
 from bot.settings import PROJECT_ROOT, load_settings
 from bot.stack import Stack, lock_store_config, rasa_token, write_endpoints
-from bot.tracker_store import BoussoleTrackerStore, turn_failures
+from bot.tracker_store import BoussoleTrackerStore, turn_failures, turn_saved
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain"))
 EVENTS = [
@@ -57,6 +58,25 @@ def test_rasa_loads_the_store_by_name_and_sqlite_keeps_connections_and_writes_ah
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
     _round_trip(store, "sqlite-test")
+
+
+def test_the_conversation_saved_at_the_end_of_a_turn_gives_the_gateway_its_profile(tmp_path):
+    store = _store(f"sqlite:///{tmp_path / 'tracker.sqlite3'}")
+    young = DialogueStateTracker.from_events("young", EVENTS, slots=DOMAIN.slots)
+    parent = DialogueStateTracker.from_events(
+        "parent", [*EVENTS, SlotSet("profile", "parent")], slots=DOMAIN.slots
+    )
+    with turn_saved() as saved:
+        asyncio.run(store.save(parent))
+    assert saved == [parent]
+    assert profile_note("parent", saved[-1]) == {
+        "recipient_id": "parent",
+        "custom": {"profile": "parent"},
+    }
+    with turn_saved() as saved:
+        asyncio.run(store.save(young))
+    assert profile_note("young", saved[-1])["custom"] == {"profile": "youth"}
+    asyncio.run(store.save(young))  # outside a turn: nothing is kept
 
 
 def test_postgresql_url_is_used_whole(make_postgres_database, monkeypatch):

@@ -475,3 +475,55 @@ def test_widget_stores_only_the_masked_text(page, fake_backend):
     assert masked in content
     for piece in ("Kevin", "06 12 34 56 78", "12 rue des Lilas"):
         assert piece not in content
+
+
+def test_the_widgets_own_words_follow_the_profile(page, fake_backend):
+    """« vous » on a referent's page from the start, and on a young people's page once the
+    conversation says a parent is writing (the gateway sends the profile with each answer)."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{fake_backend.base_url}/demo?partner=structure_referent")
+    page.get_by_role("button", name="Une question\u00a0? Boussole vous aide").click()
+    box = page.get_by_role("textbox", name="Votre message")
+    expect(box).to_have_attribute("placeholder", "Écrivez votre question…")
+
+    posted = []
+    page.on(
+        "request",
+        lambda r: (
+            posted.append(json.loads(r.post_data)) if urlsplit(r.url).path == "/api/chat" else None
+        ),
+    )
+    page.goto(f"{fake_backend.base_url}/demo")
+    launcher = page.get_by_role("button", name=LAUNCHER)
+    launcher.click()
+    box = page.get_by_role("textbox", name="Ton message")
+    expect(box).to_have_attribute("placeholder", "Écris ta question…")
+    box.fill("ma fille a 16 ans")
+    page.keyboard.press("Enter")
+    box = page.get_by_role("textbox", name="Votre message")
+    expect(box).to_have_attribute("placeholder", "Écrivez votre question…")
+    expect(
+        page.get_by_role("button", name="Une question\u00a0? Boussole vous aide")
+    ).to_be_visible()
+    expect(page.locator(".bsl-log")).to_contain_text("Tu m'as écrit : ma fille a 16 ans")
+
+    box.fill("elle est au collège")
+    page.keyboard.press("Enter")
+    expect(page.locator(".bsl-user .bsl-bubble").last).to_have_text("Vous : elle est au collège")
+    assert posted[-1]["profile"] == "parent"  # sent back: the gateway's own words say « vous »
+    expect(page.locator(".bsl-typing")).to_be_hidden()
+    page.route("**/api/chat**", lambda route: route.abort())
+    box.fill("et après ?")
+    page.keyboard.press("Enter")
+    expect(page.locator(".bsl-notice")).to_have_text(
+        "Impossible de joindre Boussole. Vérifiez votre connexion puis réessayez."
+    )
+    page.unroute("**/api/chat**")
+
+    page.reload()  # the profile is kept with the conversation
+    page.get_by_role("textbox", name="Votre message").wait_for()
+    page.get_by_role("button", name="Nouvelle conversation").click()  # maybe someone else
+    expect(page.get_by_role("textbox", name="Ton message")).to_have_attribute(
+        "placeholder", "Écris ta question…"
+    )

@@ -90,3 +90,22 @@ async def test_the_console_export_writes_into_the_root_and_day_it_is_given(
     assert f"écrit(s) dans data/nlu/review_{day}.yml" in notice
     assert (tmp_path / "project" / "data" / "nlu" / f"review_{day}.yml").is_file()
     assert not (PROJECT_ROOT / "data" / "nlu" / f"review_{day}.yml").exists()
+
+
+def test_the_widgets_own_words_have_a_vous_form_without_tu():
+    import json
+
+    from knowledge.voice import informal_words
+
+    source = (STATIC_DIR / "widget.js").read_text(encoding="utf-8")
+    table = source[source.index("var WORDS = {") : source.index("};", source.index("var WORDS"))]
+    string = r'"(?:[^"\\]|\\.)*"'
+    pairs = re.findall(rf"(\w+): \[\s*({string}),\s*({string}),?\s*\]", table)
+    assert len(pairs) == table.count(": [") >= 10
+    for key, youth, formal in pairs:
+        youth, formal = json.loads(youth), json.loads(formal)
+        assert informal_words(formal) == [], (key, formal)
+        assert youth != formal, key
+    # every word the widget says itself comes from the table
+    for said in ("Écris ta question", "Ton message n'a pas pu", "Vérifie ta connexion"):
+        assert source.count(said) == 1, said

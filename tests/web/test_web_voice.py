@@ -1,7 +1,10 @@
-"""The gateway's own sentences say « vous » to a referent's request, « tu » to a young person's.
+"""The gateway's own sentences say « vous » to a referent's or a parent's request, « tu » to a
+young person's.
 
 Rasa's answers follow the conversation's ``profile`` slot; what the gateway says itself follows
-the request's profile: the widget's ``data-profile``, else the partner's (bot/web/wording.py).
+the request's profile: the widget's ``data-profile``, else the partner's, and once Rasa has
+answered, the conversation's, which Boussole's channel notes at the end of each turn and the
+widget sends back (bot/web/wording.py).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from aiohttp import web
 from web_support import FALLBACK_PHONE, SESSION, post_chat
 
 from bot.stack import free_port
@@ -141,3 +145,101 @@ async def test_distress_with_rasa_down_gives_a_referent_the_referents_words(make
     assert said == SAFETY.text("distress", "referent")
     assert said.startswith("Si une personne que vous accompagnez est en détresse")
     assert informal_words(said) == []
+
+
+PARENT_QUESTION = "Et en ce moment, votre enfant est plutôt… ?"
+
+
+async def rasa_channel(aiohttp_server):
+    """A stand-in for Boussole's channel: « ma fille a 16 ans » makes the conversation a
+    parent's, and its answers end with the profile note (bot/channels.py); ``down`` makes it
+    answer 500 like a Rasa that fails."""
+    state = {"down": False, "received": []}
+
+    async def webhook(request):
+        body = await request.json()
+        state["received"].append(body)
+        if state["down"]:
+            return web.Response(status=500)
+        sender = body["sender"]
+        if "je veux mourir" in body["message"]:  # an answer without its numbers
+            return web.json_response([{"recipient_id": sender, "custom": {"profile": "parent"}}])
+        parent = "ma fille" in body["message"]
+        answer = PARENT_QUESTION if parent else "Tu cherches quoi ?"
+        note = {"profile": "parent" if parent else "youth"}
+        return web.json_response(
+            [{"recipient_id": sender, "text": answer}, {"recipient_id": sender, "custom": note}]
+        )
+
+    app = web.Application()
+    app.router.add_post("/webhooks/boussole/webhook", webhook)
+    server = await aiohttp_server(app)
+    server.state = state
+    return server
+
+
+async def test_a_parent_known_only_from_the_conversation_gets_vous_from_the_gateway(
+    aiohttp_server, make_gateway
+):
+    rasa = await rasa_channel(aiohttp_server)
+    client = await make_gateway(rasa.port, web_session_rate=2)
+    first = await post_chat(client, {"session_id": SESSION, "text": "ma fille a 16 ans"}, YOUTH)
+    assert first.status == 200
+    body = await first.json()
+    assert body["profile"] == "parent"
+    # the note is for the gateway, not a message to show
+    assert [m["text"] for m in body["messages"]] == [PARENT_QUESTION]
+    assert body["messages"][0].get("custom") is None
+
+    # The widget sends the profile back: what the gateway says itself is now said with « vous ».
+    again = {"session_id": SESSION, "text": "elle est au collège", "profile": body["profile"]}
+    assert (await post_chat(client, again, YOUTH)).status == 200
+    limited = await _message(await post_chat(client, again, YOUTH), 429)
+    assert limited.startswith("Vous envoyez beaucoup de messages d'un coup !")
+
+    rasa.state["down"] = True
+    other = {**again, "session_id": "session-parent-2"}
+    apology = await post_chat(client, other, YOUTH)
+    said = await _message(apology, 503)
+    assert said.startswith("Je ne peux pas vous répondre pour le moment, désolé.")
+    assert informal_words(said) == []
+    assert (await apology.json())["profile"] == "parent"
+
+    thanks = {**FEEDBACK, "profile": "parent"}
+    response = await client.post(f"/api/feedback?partner={YOUTH}", json=thanks)
+    assert await _message(response, 200) == "Merci pour votre avis !"
+
+
+async def test_the_conversations_profile_wins_over_the_requests(aiohttp_server, make_gateway):
+    rasa = await rasa_channel(aiohttp_server)
+    client = await make_gateway(rasa.port)
+    # A referent's widget, but the conversation says the person is a young one: Rasa said « tu ».
+    body = {"session_id": SESSION, "text": "bonjour", "profile": "referent"}
+    response = await post_chat(client, body, YOUTH)
+    assert (await response.json())["profile"] == "youth"
+    # Distress that Rasa answered without its numbers: the gateway's are the parent's.
+    body = {"session_id": SESSION, "text": "je veux mourir"}
+    answer = await (await post_chat(client, body, YOUTH)).json()
+    assert answer["profile"] == "parent"
+    assert answer["messages"][0]["text"] == SAFETY.text("distress", "parent")
+    assert rasa.state["received"][-1]["metadata"]["profile"] == "youth"  # the partner's
+
+
+async def test_an_unknown_profile_note_is_dropped(aiohttp_server, make_gateway):
+    async def webhook(request):
+        sender = (await request.json())["sender"]
+        return web.json_response(
+            [
+                {"recipient_id": sender, "text": "Bonjour !"},
+                {"recipient_id": sender, "custom": {"profile": "admin"}},
+            ]
+        )
+
+    app = web.Application()
+    app.router.add_post("/webhooks/boussole/webhook", webhook)
+    server = await aiohttp_server(app)
+    client = await make_gateway(server.port)
+    body = {"session_id": SESSION, "text": "bonjour"}
+    answer = await (await post_chat(client, body, REFERENT, origin=None)).json()
+    assert answer["profile"] == "referent"  # the partner's, not the note's
+    assert [m.get("text") for m in answer["messages"]] == ["Bonjour !"]

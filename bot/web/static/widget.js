@@ -2,7 +2,9 @@
  * Boussole chat widget. One line on a partner page:
  *   <script src="https://GATEWAY/widget.js" data-partner="PARTNER_ID" defer></script>
  * Options: data-profile="referent"; data-mode="totem" (+ data-mount, data-idle-seconds) for the
- * kiosk page. Vanilla JS, no build step, no dependency. Every text from the user or the bot is
+ * kiosk page. The widget's own words say « tu » to a young person and « vous » to a referent or a
+ * parent: the profile is the page's at first, then the conversation's, which the gateway sends
+ * with each answer (a parent known only from what they wrote) and gets back with each request. Vanilla JS, no build step, no dependency. Every text from the user or the bot is
  * inserted with textContent or text nodes, never as HTML: links come pre-cut by the gateway.
  */
 (function () {
@@ -20,8 +22,35 @@
   var STORE_KEY = "boussole:" + PARTNER;
   var HISTORY_MAX = 60;
   var DAY_MS = 24 * 3600 * 1000;
-  var LAUNCHER_LABEL = "Une question\u00a0? Boussole t'aide";
   var SAFE_HREF = /^(https?:\/\/|mailto:|tel:\+?\d)/;
+  var PROFILES = ["youth", "parent", "referent"];
+  // The widget's own words: [to a young person, to a parent or a referent].
+  var WORDS = {
+    launcher: ["Une question\u00a0? Boussole t'aide", "Une question\u00a0? Boussole vous aide"],
+    me: ["Toi : ", "Vous : "],
+    rateLabel: ["Ton avis sur cette réponse", "Votre avis sur cette réponse"],
+    inputLabel: ["Ton message", "Votre message"],
+    placeholder: ["Écris ta question…", "Écrivez votre question…"],
+    masked: [
+      "Pour ta sécurité, tes données personnelles (numéro, e-mail, adresse, nom…) ont été masquées avant l'envoi.",
+      "Pour votre sécurité, vos données personnelles (numéro, e-mail, adresse, nom…) ont été masquées avant l'envoi.",
+    ],
+    notSent: [
+      "Ton message n'a pas pu être envoyé. Réessaie dans un instant.",
+      "Votre message n'a pas pu être envoyé. Réessayez dans un instant.",
+    ],
+    offline: [
+      "Impossible de joindre Boussole. Vérifie ta connexion puis réessaie.",
+      "Impossible de joindre Boussole. Vérifiez votre connexion puis réessayez.",
+    ],
+    rateFailed: ["Ton avis n'a pas pu être envoyé.", "Votre avis n'a pas pu être envoyé."],
+    takeaway: ["Emporte ce contact sur ton téléphone", "Emportez ce contact sur votre téléphone"],
+    scan: ["Scanne le code avec l'appareil photo.", "Scannez le code avec l'appareil photo."],
+    stillThere: [
+      "Tu es toujours là\u00a0? Sans action, la conversation sera effacée dans ",
+      "Vous êtes toujours là\u00a0? Sans action, la conversation sera effacée dans ",
+    ],
+  };
 
   // A kiosk forgets everything between visitors, so it never touches localStorage.
   var storage = null;
@@ -44,6 +73,7 @@
     busy: false,
     open: false,
     generation: 0,
+    profile: null, // the page's, then the conversation's (see the top of this file)
   };
   var ui = {};
 
@@ -70,6 +100,26 @@
       .join("");
   }
 
+  function words(key) {
+    return WORDS[key][state.profile === "parent" || state.profile === "referent" ? 1 : 0];
+  }
+
+  // The conversation's profile, as the gateway said it: the words already on screen follow.
+  function setProfile(profile) {
+    if (PROFILES.indexOf(profile) < 0 || profile === state.profile) {
+      return;
+    }
+    state.profile = profile;
+    if (ui.input) {
+      ui.inputLabel.textContent = words("inputLabel");
+      ui.input.placeholder = words("placeholder");
+    }
+    if (ui.launcher) {
+      ui.launcherText.textContent = words("launcher");
+      ui.launcher.setAttribute("aria-label", words("launcher"));
+    }
+  }
+
   function save() {
     if (!storage) {
       return;
@@ -87,6 +137,7 @@
             })
             .slice(-HISTORY_MAX),
           open: state.open,
+          profile: state.profile,
           savedAt: Date.now(),
         })
       );
@@ -108,6 +159,7 @@
         state.sessionId = saved.sessionId;
         state.history = saved.history;
         state.open = !!saved.open;
+        setProfile(saved.profile);
         return true;
       }
     } catch (e) {
@@ -162,7 +214,7 @@
   function feedbackButtons(entry) {
     var box = el("div", "bsl-feedback");
     box.setAttribute("role", "group");
-    box.setAttribute("aria-label", "Ton avis sur cette réponse");
+    box.setAttribute("aria-label", words("rateLabel"));
     // Words rather than emoji: many cheap phones and kiosks lack an emoji font.
     [
       ["up", "Utile", "Réponse utile"],
@@ -183,7 +235,7 @@
   function renderEntry(entry) {
     var item = el("div", "bsl-msg bsl-" + entry.who);
     var bubble = el("p", "bsl-bubble");
-    bubble.appendChild(el("span", "bsl-sr", entry.who === "bot" ? "Boussole : " : "Toi : "));
+    bubble.appendChild(el("span", "bsl-sr", entry.who === "bot" ? "Boussole : " : words("me")));
     appendParts(bubble, entry);
     item.appendChild(bubble);
     if (entry.image && /^https?:\/\//.test(entry.image)) {
@@ -261,7 +313,7 @@
     if (!takeaway) {
       return;
     }
-    ui.takeaway.appendChild(el("p", "bsl-takeaway-title", "Emporte ce contact sur ton téléphone"));
+    ui.takeaway.appendChild(el("p", "bsl-takeaway-title", words("takeaway")));
     var image = el("img", "bsl-qr");
     image.src = takeaway.qr_svg;
     image.alt = "QR code vers " + takeaway.shown;
@@ -270,7 +322,7 @@
     if (takeaway.label !== takeaway.shown) {
       ui.takeaway.appendChild(el("p", "bsl-takeaway-text", takeaway.shown));
     }
-    ui.takeaway.appendChild(el("p", "bsl-takeaway-hint", "Scanne le code avec l'appareil photo."));
+    ui.takeaway.appendChild(el("p", "bsl-takeaway-hint", words("scan")));
   }
 
   function renderAll() {
@@ -293,6 +345,7 @@
 
   function startConversation(noticeText) {
     state.generation += 1;
+    setProfile(state.config.profile); // a new person, maybe: the page's profile again
     state.sessionId = newSessionId();
     state.history = [];
     ui.log.textContent = "";
@@ -318,8 +371,8 @@
       page_url: location.href,
       mode: TOTEM ? "totem" : "widget",
     };
-    if (PROFILE) {
-      body.profile = PROFILE;
+    if (state.profile) {
+      body.profile = state.profile;
     }
     if (message.payload) {
       body.payload = message.payload;
@@ -338,6 +391,7 @@
           return; // the conversation was reset meanwhile: this answer is nobody's any more
         }
         var data = result.data || {};
+        setProfile(data.profile);
         if (result.ok) {
           delete userEntry.pending;
           if (typeof data.user_text === "string" && data.user_text !== userEntry.text) {
@@ -348,10 +402,7 @@
           }
           save();
           if (data.masked) {
-            notify(
-              "Pour ta sécurité, tes données personnelles (numéro, e-mail, adresse, nom…) " +
-                "ont été masquées avant l'envoi."
-            );
+            notify(words("masked"));
           }
           // One opinion per answer: only its last message carries the feedback buttons.
           (data.messages || []).forEach(function (m, index) {
@@ -373,12 +424,12 @@
           if (body.text) {
             ui.input.value = body.text;
           }
-          notify(data.message || "Ton message n'a pas pu être envoyé. Réessaie dans un instant.");
+          notify(data.message || words("notSent"));
         }
       })
       .catch(function () {
         if (generation === state.generation) {
-          notify("Impossible de joindre Boussole. Vérifie ta connexion puis réessaie.");
+          notify(words("offline"));
         }
       })
       .then(function () {
@@ -392,8 +443,8 @@
   function rate(entry, rating, box) {
     var generation = state.generation;
     var body = { session_id: state.sessionId, message_id: entry.id, rating: rating };
-    if (PROFILE) {
-      body.profile = PROFILE;
+    if (state.profile) {
+      body.profile = state.profile;
     }
     api("/api/feedback", body)
       .then(function (result) {
@@ -401,7 +452,7 @@
           return;
         }
         if (!result.ok) {
-          notify((result.data && result.data.message) || "Ton avis n'a pas pu être envoyé.");
+          notify((result.data && result.data.message) || words("rateFailed"));
           return;
         }
         entry.rating = rating;
@@ -414,7 +465,7 @@
       })
       .catch(function () {
         if (generation === state.generation) {
-          notify("Ton avis n'a pas pu être envoyé.");
+          notify(words("rateFailed"));
         }
       });
   }
@@ -517,12 +568,13 @@
     panel.appendChild(ui.notice);
 
     var form = el("form", "bsl-form");
-    var label = el("label", "bsl-sr", "Ton message");
+    var label = el("label", "bsl-sr", words("inputLabel"));
     label.htmlFor = "bsl-input";
+    ui.inputLabel = label;
     ui.input = el("textarea", "bsl-input");
     ui.input.id = "bsl-input";
     ui.input.rows = 2;
-    ui.input.placeholder = "Écris ta question…";
+    ui.input.placeholder = words("placeholder");
     ui.counter = el("span", "bsl-counter");
     ui.counter.setAttribute("aria-live", "polite");
     ui.send = el("button", "bsl-send", "Envoyer");
@@ -563,9 +615,10 @@
     var icon = el("span", "bsl-launcher-icon", "?");
     icon.setAttribute("aria-hidden", "true");
     ui.launcher.appendChild(icon);
-    ui.launcher.appendChild(el("span", "bsl-launcher-text", LAUNCHER_LABEL));
+    ui.launcherText = el("span", "bsl-launcher-text", words("launcher"));
+    ui.launcher.appendChild(ui.launcherText);
     // The text is hidden while the panel is open; the name must not change with it.
-    ui.launcher.setAttribute("aria-label", LAUNCHER_LABEL);
+    ui.launcher.setAttribute("aria-label", words("launcher"));
     ui.launcher.addEventListener("click", function () {
       setOpen(ui.panel.hidden);
     });
@@ -604,7 +657,7 @@
         startConversation("La conversation précédente a été effacée. Bienvenue\u00a0!");
         ui.notice.dataset.kind = "reset";
       } else if (left <= warnAt) {
-        notify("Tu es toujours là\u00a0? Sans action, la conversation sera effacée dans " + left + " s.");
+        notify(words("stillThere") + left + " s.");
         ui.notice.dataset.kind = "idle";
       }
     }, 500);
@@ -612,6 +665,7 @@
 
   function mount(config) {
     state.config = config;
+    state.profile = config.profile;
     var host;
     if (TOTEM && script.dataset.mount && document.getElementById(script.dataset.mount)) {
       host = document.getElementById(script.dataset.mount);
