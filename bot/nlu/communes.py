@@ -9,6 +9,12 @@ typos, reads postcodes and former communes, and finds mentions DIET missed. Afte
   ``value`` and lists the INSEE codes in ``candidates``, best first;
 - one that names no Normandy commune keeps the typed text and an empty ``candidates`` list, so
   the dialogue can say Boussole covers Normandy.
+
+A commune mention the resolver finds beats an overlapping entity of another type whose value is
+not a known value of that type (« je suis décrocheur au Havre »: DIET may tag « au Havre » as a
+`situation`, valued « au Havre », which no synonym maps onto a situation id): that entity is
+dropped and the commune kept. An entity with a known value (`situation` « lyceen », `role`
+« parent », a scheme id) or of a type without a closed list of values (`job`) still wins.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from knowledge.live import KnowledgeBaseUnavailable, LiveKnowledge
 from knowledge.models import CommuneMatch
+from knowledge.sources import SCHEME_IDS, SITUATIONS
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +50,19 @@ COMMUNE = "commune"
 DEFAULT_MARGIN = 0.05
 # Enough to show the dialogue's buttons and narrow by département; keeps trackers small.
 MAX_CANDIDATES = 10
+# The values an entity of these types may hold once the synonyms are applied (domain/intents.yml);
+# an entity of one of these types valued otherwise is a stray tag, and loses to a commune mention.
+KNOWN_VALUES: dict[str, frozenset[str]] = {
+    "situation": frozenset(SITUATIONS),
+    "role": frozenset({"parent"}),
+    "scheme": frozenset(SCHEME_IDS),
+}
+
+
+def is_stray(entity: dict) -> bool:
+    """Whether ``entity`` is of a type with a closed list of values and holds none of them."""
+    known = KNOWN_VALUES.get(entity.get(ENTITY_ATTRIBUTE_TYPE))
+    return known is not None and str(entity.get(ENTITY_ATTRIBUTE_VALUE)) not in known
 
 
 def pick_commune(candidates: list[CommuneMatch], margin: float = DEFAULT_MARGIN) -> str | None:
@@ -96,7 +116,10 @@ class CommuneEntityResolver(GraphComponent):
         result: list[dict] = []
         for entity in entities:
             if entity.get(ENTITY_ATTRIBUTE_TYPE) != COMMUNE:
-                result.append(entity)
+                start, end = entity.get(ENTITY_ATTRIBUTE_START), entity.get(ENTITY_ATTRIBUTE_END)
+                stray = is_stray(entity) and start is not None and end is not None
+                if not (stray and any(m.start < end and start < m.end for m in mentions)):
+                    result.append(entity)
                 continue
             start, end = entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END]
             overlapping = [m for m in mentions if m.start < end and start < m.end]

@@ -110,3 +110,75 @@ def test_a_new_load_reaches_the_resolver_within_the_refresh_interval(tmp_path, c
     clock.advance(1)
     (entity,) = communes(component, "j'habite a rouen sur seine")
     assert (entity["value"], entity["name"]) == ("76540", "Rouen-sur-Seine")
+
+
+def tagged(text: str, span: str, entity: str, value: str | None = None) -> dict:
+    """An entity as DIET (then the synonym mapper) leaves it on ``span`` of ``text``."""
+    start = text.index(span)
+    return {
+        "entity": entity,
+        "start": start,
+        "end": start + len(span),
+        "value": span if value is None else value,
+        "extractor": "DIETClassifier",
+    }
+
+
+def entities(component, text: str, diet: list[dict]) -> list[tuple[str, str]]:
+    message = Message({"text": text, "entities": diet})
+    component.process([message])
+    return [(e["entity"], str(e["value"])) for e in message.get("entities")]
+
+
+@pytest.mark.parametrize(
+    ("text", "stray"),
+    [
+        # DIET tags the place, with its preposition, as a situation no synonym maps
+        ("je suis décrocheur au Havre, j'ai 16 ans", "au Havre"),
+        ("je suis décrocheur au havre", "au havre"),
+        ("je suis décrocheur et j'habite Le Havre", "Le Havre"),
+        ("je suis décrocheur du côté du Havre", "du Havre"),
+    ],
+)
+def test_a_commune_beats_an_overlapping_stray_situation(component, text, stray):
+    diet = [tagged(text, "décrocheur", "situation", "decrocheur"), tagged(text, stray, "situation")]
+    found = entities(component, text, diet)
+    assert ("commune", "76351") in found  # Le Havre
+    assert ("situation", "decrocheur") in found  # the real situation stays
+    assert not [e for e in found if e == ("situation", stray)]
+
+
+@pytest.mark.parametrize(
+    ("text", "stray", "insee"),
+    [
+        ("je suis apprentie à la Ferrière-sur-Risle", "à la Ferrière", "27240"),
+        ("je suis au chômage en Vernon", "en Vernon", "27681"),
+        ("salarié aux Andelys", "aux Andelys", "27016"),
+        ("je suis sur Caen", "sur Caen", "14118"),
+    ],
+)
+def test_a_stray_tag_on_a_place_and_its_preposition_is_dropped(component, text, stray, insee):
+    found = entities(component, text, [tagged(text, stray, "situation")])
+    assert found == [("commune", insee)]
+
+
+@pytest.mark.parametrize("kind", ["role", "scheme"])
+def test_stray_entities_of_any_closed_type_lose_to_a_commune(component, kind):
+    text = "on est au Havre"
+    found = entities(component, text, [tagged(text, "au Havre", kind)])
+    assert found == [("commune", "76351")]
+
+
+def test_an_overlapping_entity_with_a_known_value_still_wins(component):
+    # A known situation (the synonym mapper gave an id) is not a stray tag: the commune mention
+    # under it is not added, as before.
+    text = "je suis lycéen au Havre"
+    diet = [tagged(text, "lycéen au Havre", "situation", "lyceen")]
+    assert entities(component, text, diet) == [("situation", "lyceen")]
+
+
+def test_a_stray_entity_away_from_any_commune_is_left_to_the_dialogue(component):
+    # Only a commune mention overrules a stray tag; elsewhere the actions judge it (« en »).
+    text = "je suis en Caen"
+    found = entities(component, text, [tagged(text, "en", "situation")])
+    assert found == [("situation", "en"), ("commune", "14118")]
