@@ -69,9 +69,15 @@ def find_parent_mentions(text: str) -> list[RoleMention]:
 
 
 def read_roles(text: str, entities: list[dict]) -> list[dict]:
-    """``entities`` plus a `role` entity for the first parent mention, when DIET found none."""
-    if any(e.get(ENTITY_ATTRIBUTE_TYPE) == ROLE for e in entities):
+    """``entities`` plus a `role` entity for the first parent mention, when DIET found none.
+
+    A `role` entity DIET tagged with another value than "parent" (« mon », « notre ado »: no
+    synonym maps it) is a stray tag: it is dropped, so it neither hides the parent mention nor
+    overwrites the `profile` slot of a parent who said so earlier.
+    """
+    if any(_is_parent(e) for e in entities):
         return entities
+    entities = [e for e in entities if e.get(ENTITY_ATTRIBUTE_TYPE) != ROLE]
     mentions = find_parent_mentions(text)
     if not mentions:
         return entities
@@ -84,6 +90,11 @@ def read_roles(text: str, entities: list[dict]) -> list[dict]:
         EXTRACTOR: RoleEntityReader.__name__,
     }
     return sorted([*entities, entity], key=lambda e: e.get(ENTITY_ATTRIBUTE_START, 0))
+
+
+def _is_parent(entity: dict) -> bool:
+    is_role = entity.get(ENTITY_ATTRIBUTE_TYPE) == ROLE
+    return is_role and entity.get(ENTITY_ATTRIBUTE_VALUE) == PARENT
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

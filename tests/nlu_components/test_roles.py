@@ -64,3 +64,71 @@ def test_the_entity_is_added_only_when_diet_found_none():
     assert read_roles(text, diet) == diet
     others = [{"entity": "age", "start": 20, "end": 22, "value": "14"}]
     assert [e["entity"] for e in read_roles(text, others)] == ["role", "age"]
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        # the parent says who they are after speaking of the child
+        ("il ne sait pas quoi faire après la 3e, je suis sa mère", "je suis sa mère"),
+        ("elle veut arrêter le lycée. Je suis son papa", "Je suis son papa"),
+        ("je suis la maman de Lina, elle a 15 ans", "je suis la maman"),
+        ("Bonjour, c'est leur père qui vous écrit", "c'est leur père qui vous écri"),
+        ("maman solo d'un ado de 15 ans, je ne sais plus quoi faire", "maman solo d'un"),
+        # a parent's words for their child, in every register
+        ("ma petite a 14 ans", "ma petite a"),
+        ("mon grand ne veut plus aller au lycée", "mon grand ne"),
+        ("notre aînée redouble sa seconde", "notre aînée redouble"),
+        ("mon petit dernier est en 4e à Lisieux", "mon petit dernier est"),
+        ("ma grande s'est fait virer de son stage", "ma grande s'"),
+        ("notre ado ne veut plus aller en cours", "notre ado"),
+        ("je m'inquiète pour mon gamin de 16 ans", "mon gamin"),
+        ("mes gosses sont au collège à Lisieux", "mes gosses"),
+        ("mon môme a lâché l'école", "mon môme"),
+    ],
+)
+def test_a_parent_who_names_the_child_otherwise_is_a_parent(text, said):
+    assert [m.text for m in find_parent_mentions(text)] == [said]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the young person's own circle: siblings, partner, friends and their parents
+        "ma petite sœur a 14 ans",
+        "ma petite amie est au lycée",
+        "mon petit copain a 18 ans et cherche un boulot",
+        "mon grand frère ne veut pas que j'arrête",
+        "mon grand-père a 70 ans",
+        "ma grande soeur a arrêté les cours",
+        "c'est sa mère qui m'a dit de venir ici",
+        "je suis sa copine, il ne sait pas quoi faire",
+        "je suis le pote de son frère",
+        # « petit », « grand » as ordinary adjectives
+        "mon plus grand rêve est de devenir cuisinier",
+        "ma petite entreprise de nettoyage",
+        "mon dernier stage s'est mal passé",
+        "ma plus grande peur c'est le bac",
+        # a young mother giving her own age
+        "j'ai 19 ans et ma petite a 1 an, je cherche une formation",
+    ],
+)
+def test_a_young_person_speaking_of_themselves_or_a_friend_is_not_a_parent(text):
+    assert find_parent_mentions(text) == []
+
+
+def test_a_stray_role_tag_gives_way_to_the_parent_mention():
+    # DIET tagged « mon » as a role, a value no synonym maps onto "parent": before, it hid the
+    # mention and set the profile slot to « mon » (the « tu » voice) for a parent.
+    text = "je m'inquiète pour mon gamin de 16 ans"
+    start = text.index("mon")
+    stray = {"entity": "role", "start": start, "end": start + 3, "value": "mon"}
+    assert [
+        (e["entity"], e["value"], text[e["start"] : e["end"]]) for e in read_roles(text, [stray])
+    ] == [("role", "parent", "mon gamin")]
+
+
+def test_a_stray_role_tag_is_dropped_when_nobody_is_a_parent():
+    text = "mon pote cherche un job"
+    stray = {"entity": "role", "start": 0, "end": 8, "value": "mon pote"}
+    assert read_roles(text, [stray]) == []
