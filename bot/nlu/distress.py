@@ -3,7 +3,9 @@
 Placed after the intent classifiers and before the ``FallbackClassifier`` (config.yml):
 
 - a message carrying a distress cue (``bot/nlu/distress_patterns.yml``) gets the ``distress``
-  intent with confidence 1.0, whatever the model ranked first;
+  intent with confidence 1.0, whatever the model ranked first; the model's other intents follow
+  at half their confidence, so that the fallback classifier's ambiguity check (1.0 against a
+  second intent the model gave 0.95) never turns a cue into ``nlu_fallback``;
 - a message the model calls distress without any cue, that speaks of school, orientation, work
   or a joke, loses the ``distress`` guess: the next intent of the ranking is taken (and the
   fallback classifier then judges its confidence as usual).
@@ -26,6 +28,9 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlu.distress_net import distress_net
 
 DISTRESS = "distress"
+# The model's other intents, after a cue, at this share of their confidence: at most 0.5 behind
+# the cue's 1.0, always further than any ambiguity threshold of the fallback classifier.
+AFTER_A_CUE = 0.5
 NET_KEY = "distress_net"
 
 
@@ -66,7 +71,11 @@ class DistressNetClassifier(GraphComponent):
         if cue is not None:
             top = {"name": DISTRESS, "confidence": 1.0}
             message.set(INTENT, top, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+            rest = [
+                {**r, "confidence": float(r.get("confidence") or 0.0) * AFTER_A_CUE}
+                for r in ranking
+            ]
+            message.set(INTENT_RANKING_KEY, [top, *rest], add_to_output=True)
             message.set(NET_KEY, {"cue": cue.category}, add_to_output=True)
         elif intent.get("name") == DISTRESS and self.net.overrules_model(text):
             top = dict(ranking[0]) if ranking else {"name": "nlu_fallback", "confidence": 1.0}

@@ -3,7 +3,9 @@
 The intent model decides most messages; for distress a miss is not acceptable, so a message
 carrying one of the cues of ``distress_patterns.yml`` is distress whatever the model says, and a
 message the model calls distress without any cue, that speaks of school, orientation or work,
-is not (« il ne sait pas quoi faire après la 3e », « elle est au collège »).
+is not (« il ne sait pas quoi faire après la 3e », « elle est au collège ») unless it names
+someone acting on the speaker (``acted_on``: « un type du lycée m'attrape le bras »), where the
+model's guess stands.
 
 Pure Python (no Rasa import): the NLU component ``bot.nlu.distress.DistressNetClassifier`` and
 the web gateway, which must answer distress when Rasa cannot, use the same net.
@@ -66,6 +68,7 @@ class DistressNet:
         self.cues = compile_groups(spec.get("cues"))
         self.soft_cues = compile_groups(spec.get("soft_cues"))
         self.not_distress = compile_all(spec.get("not_distress"))
+        self.acted_on = compile_all(spec.get("acted_on"))
 
     @classmethod
     def from_file(cls, path: Path = PATTERNS_FILE) -> DistressNet:
@@ -112,14 +115,22 @@ class DistressNet:
     def overrules_model(self, text: str) -> bool:
         """Whether a distress guess of the model on ``text`` is to be dropped.
 
-        True only when the message has no cue at all and speaks of an ordinary subject (school,
+        True only when the message has no cue at all, names nobody acting on the speaker
+        (:meth:`names_someone_acting_on_me`), and speaks of an ordinary subject (school,
         orientation, work, health, sport, money, leisure, a joke: ``not_distress``) or carries one
         of the net's ``neutral`` idioms (« je meurs de faim », « frapper à toutes les portes »):
         what the model took for distress is then an ordinary worry.
         """
-        if not text or self.cue(text) is not None:
+        if not text or self.cue(text) is not None or self.names_someone_acting_on_me(text):
             return False
         return self._ordinary(text) or self._explained(text)
+
+    def names_someone_acting_on_me(self, text: str) -> bool:
+        """Whether ``text`` says someone harasses, hits, threatens, touches, insults or rackets
+        the speaker (``acted_on``, idioms blanked first): at school or at work that is no
+        ordinary worry, so a distress guess of the model is not dropped for the subject."""
+        plain = self._neutralised(text)
+        return any(pattern.search(plain) for pattern in self.acted_on)
 
     def _explained(self, text: str) -> bool:
         """Whether an idiom, a subject talked about or an accident (``neutral``) is in ``text``:

@@ -46,3 +46,18 @@ def test_the_model_keeps_distress_it_found_without_a_school_marker():
 def test_other_intents_are_left_alone():
     message = classify("je cherche une alternance", [("ask_apprenticeship", 0.9), ("greet", 0.1)])
     assert message.get("intent") == {"name": "ask_apprenticeship", "confidence": 0.9}
+
+
+def test_a_cue_is_never_turned_into_a_fallback_by_a_close_second_intent():
+    # « je suis sur le pont là »: the model ranked `inform` at 0.96; the fallback classifier
+    # (config.yml: threshold 0.4, ambiguity 0.1) used to see 1.0 against 0.96 and answer
+    # nlu_fallback, so the distress answer never came.
+    from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+
+    message = classify("je suis sur le pont là", [("inform", 0.96), ("greet", 0.04)])
+    assert [r["name"] for r in message.get("intent_ranking")] == ["distress", "inform", "greet"]
+    fallback = FallbackClassifier(
+        {**FallbackClassifier.get_default_config(), "threshold": 0.4, "ambiguity_threshold": 0.1}
+    )
+    fallback.process([message])
+    assert message.get("intent")["name"] == "distress"

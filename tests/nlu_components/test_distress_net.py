@@ -166,3 +166,64 @@ def test_no_other_training_example_carries_a_cue():
     examples = _training_examples(None)
     assert len(examples) > 1000
     assert [t for t in examples if distress_net().cue(t) is not None] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "on me harcèle au collège",
+        "mon chef me touche au travail",
+        "des élèves me frappent tous les jours",
+        "ils me menacent au lycée",
+        "un surveillant me touche les fesses",
+        "ils me prennent mon argent tous les jours au lycée",
+        "des élèves me harcèlent sur insta depuis des mois",
+        "mon employeur me touche et me dit de me taire",
+        "le responsable du magasin me fait des remarques sur ma poitrine",
+    ],
+)
+def test_someone_hurting_the_speaker_at_school_or_work_is_a_cue(text):
+    assert distress_net().cue(text) is not None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "un type du lycée m'attrape le bras",
+        "le chef me crie dessus tout le temps au boulot",
+        "au collège une fille me bloque dans le couloir",
+        "en stage un collègue me drague, je sais pas quoi faire",
+    ],
+)
+def test_a_model_guess_naming_someone_acting_on_the_speaker_is_kept_at_school_or_work(text):
+    # No cue of its own: the model's distress guess decides, and the school or work subject
+    # no longer throws it away.
+    net = distress_net()
+    assert net.cue(text) is None
+    assert net.names_someone_acting_on_me(text)
+    assert not net.overrules_model(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je me suis fait engueuler par le prof",
+        "mon chef m'a donné trop de travail",
+        "il me tape sur les nerfs",
+        "le prof nous menace d'un contrôle surprise",
+        "les profs me poussent à faire un bac général",
+        "mon maître de stage m'a touché deux mots de mon contrat",
+        "on se fait taper sur les doigts si on arrive en retard au lycée",
+    ],
+)
+def test_hard_words_at_school_or_work_that_hurt_nobody_stay_ordinary(text):
+    net = distress_net()
+    assert net.cue(text) is None
+    assert not net.names_someone_acting_on_me(text)
+    assert net.overrules_model(text)
+
+
+def test_acted_on_is_read_from_the_patterns_file():
+    net = DistressNet({"acted_on": ["me bouscule"], "not_distress": ["lycee"]})
+    assert not net.overrules_model("il me bouscule au lycee")
+    assert net.overrules_model("il me parle du lycee")
