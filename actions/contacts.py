@@ -10,7 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import BoussoleAction
+from actions.forms import requested_kind
 from actions.render import (
+    DIRECTORY,
+    KINDS,
     OPERATOR_TYPE_LABELS,
     PARCOURS_METIERS,
     button,
@@ -52,7 +55,6 @@ AREA = {
         "ton département", "votre département", "le même département que {commune}"
     ),
 }
-DIRECTORY = "annuaire_service_public"
 # Before the conditional lines: what else would suit the person, depending on a situation they
 # have not said (issue 11: answer with what is known rather than ask).
 DEPENDING_ON_SITUATION = Words(
@@ -86,9 +88,9 @@ def where_text(contact: Any, commune: str, said_to: str, directory: str) -> str 
     return text[0].upper() + text[1:]
 
 
-def _directory_sentence() -> str:
+def _directory_sentence(directory: str = DIRECTORY) -> str:
     """Where to look an office up: the official directory of contacts.yml (never code)."""
-    site = value(contact_entry(DIRECTORY, safe=True), "website")
+    site = value(contact_entry(directory, safe=True), "website")
     return f"L'annuaire officiel donne les adresses et les horaires : {site}" if site else ""
 
 
@@ -159,11 +161,17 @@ class ActionFindContacts(BoussoleAction):
         if commune is None:
             dispatcher.utter_message(response="utter_ask_commune")
             return []
+        said_to = voice(tracker)
+        kind = requested_kind(tracker)
+        if kind is not None:
+            self._answer_kind(dispatcher, kind, commune, said_to)
+            return []
+        # A kind asked before, then a topical question (« et pour une formation ? »): all kinds.
+        forget = [SlotSet("operator_type", None)] if tracker.get_slot("operator_type") else []
         situation = known_situation(tracker)
         situation = None if situation == PARENT else situation
         # A parent is routed on the child's age and situation; parents and referents are spoken
         # to with « vous ».
-        said_to = voice(tracker)
         need = tracker.get_slot("topic") or "orientation"
         age = known_age(tracker)
         contacts = self.kb.find_contacts(
@@ -214,7 +222,48 @@ class ActionFindContacts(BoussoleAction):
                 button("Chercher pour une autre commune", '/inform{"commune":"autre"}'),
             ],
         )
-        return []
+        return forget
+
+    def _answer_kind(
+        self, dispatcher: CollectingDispatcher, kind: str, commune: Any, said_to: str
+    ) -> None:
+        """The office of ``kind`` covering ``commune`` and its details from the data, whatever
+        the need, age or situation; when the data has none, said so with the official
+        directory. The kind is kept: « une autre commune » gets the same kind."""
+        name, of_kind, directory_id = KINDS[kind]
+        directory = _directory_sentence(directory_id)
+        located = self.kb.locate(kind, commune.insee)
+        match = value(located, "match")
+        if located is None or match in ("directory", "region"):
+            dispatcher.utter_message(
+                response="utter_kind_not_known", of_kind=of_kind, commune=commune.name
+            )
+            if located is not None:
+                # The region-wide entry of the kind: its network's site, then the directory.
+                dispatcher.utter_message(
+                    text=operator_card(located.operator, None, None, None, said_to)
+                )
+            if directory:
+                dispatcher.utter_message(text=directory)
+        else:
+            dispatcher.utter_message(response="utter_kind_found", kind=name, commune=commune.name)
+            card = operator_card(
+                located.operator,
+                None,
+                self._town(located.operator),
+                where_text(located, commune.name, said_to, directory),
+                said_to,
+            )
+            if said_to == REFERENT:
+                card += "\n" + professional_details(located.operator)
+            dispatcher.utter_message(text=card)
+        dispatcher.utter_message(
+            response="utter_after_contacts",
+            buttons=[
+                button("Chercher pour une autre commune", '/inform{"commune":"autre"}'),
+                button("Ai-je droit à un dispositif ?", "/ask_eligibility"),
+            ],
+        )
 
     def _town(self, operator: Any) -> str | None:
         insee = value(operator, "commune")

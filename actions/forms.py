@@ -24,6 +24,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import BoussoleAction, BoussoleFormValidation
 from actions.render import (
+    KINDS,
     button,
     contact_entry_text,
     intent_payload,
@@ -81,6 +82,20 @@ _CLEAR_LEAD = 0.05
 MAX_ASKS = 2
 # The need assumed when it is not worth asking (a rule for every need already fits the person).
 GENERAL_NEED = "orientation"
+
+
+def requested_kind(tracker: Tracker) -> str | None:
+    """The kind of structure the person asked for (« quelle Mission Locale couvre Bolbec ? »),
+    or None: none asked, or a topical question since (« et pour une formation ? ») that does
+    not name one, which is a search over every kind again."""
+    kind = tracker.get_slot("operator_type")
+    if kind not in KINDS:
+        return None
+    if latest_intent(tracker) in INTENT_NEEDS and kind not in entity_values(
+        tracker, "operator_type"
+    ):
+        return None
+    return kind
 
 
 def times_asked(tracker: Tracker, slot: str) -> int:
@@ -411,6 +426,10 @@ class ValidateContactForm(ProfileValidation):
         """
         if tracker.get_slot("search_stopped"):
             return []
+        if requested_kind(tracker) is not None:
+            # A kind of structure named: its office for the commune, whoever asks and whatever
+            # for; the need, age and situation would not change it.
+            return ["commune"]
         topic = tracker.get_slot("topic")
         if topic not in NEEDS:
             if not self._need_is_moot(tracker):

@@ -37,6 +37,21 @@ WHERE = "Où"
 HOW_TO_APPLY = "Comment faire"
 MORE = "En savoir plus"
 
+DIRECTORY = "annuaire_service_public"
+# The kinds of structure a person may ask for by name (the ``operator_type`` entity, issue 11:
+# « quelle Mission Locale couvre Bolbec ? »): operator types of knowledge/data/operators, with
+# how the answer names them and the official directory (contacts.yml) given when the data has
+# no office of that kind for the commune.
+KINDS = {
+    "mission_locale": ("La Mission Locale", "de la Mission Locale", "annuaire_missions_locales"),
+    "cio": ("Le CIO", "du CIO", DIRECTORY),
+    "info_jeunes": (
+        "Le Point Information Jeunesse",
+        "du Point Information Jeunesse",
+        "annuaire_info_jeunes",
+    ),
+}
+
 OPERATOR_TYPE_LABELS = {
     "mission_locale": "la Mission Locale",
     "info_jeunes": "le Point Information Jeunesse",

@@ -12,6 +12,7 @@ from rasa.shared.data import get_data_files, is_nlu_file
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from actions.render import KINDS
 from bot.evaluation import DEV_DATA, TEST_DATA, leaked_sentences, sentence_key
 from knowledge.sources import SITUATIONS
 
@@ -105,6 +106,7 @@ def test_entity_values_are_canonical(which, request) -> None:
 def test_situation_synonyms_map_onto_the_shared_ids(training) -> None:
     # ages written in words ("dix-huit") map onto digits
     allowed = set(SITUATIONS) | set(_values(training, "scheme")) | set(_values(training, "age"))
+    allowed |= set(KINDS)  # the kinds of structure asked for by name (operator_type)
     assert set(training.entity_synonyms.values()) <= allowed
     assert training.entity_synonyms["au chomage"] == "demandeur_emploi"
 
