@@ -168,6 +168,8 @@ def test_sentences_resolve_to_the_commune_meant(resolver, text, insee):
         "je suis en alternance chez Renault",
         "je suis à l'arrêt",
         "j'habite à Berné",  # "berné" is a French word: never read as Bernay
+        "mon patron m'a viré",  # « viré » (fired), not Vire
+        "je me suis fait virer, il m'a vire hier",
     ],
 )
 def test_nothing_is_found_when_no_normandy_commune_is_meant(resolver, text):
