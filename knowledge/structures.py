@@ -83,8 +83,8 @@ class StructureMatch:
         return self.typed
 
 
-def structure_named_in(text: str, strong_only: bool = False) -> str | None:
-    """The words naming the person's workplace after a cue, as typed; ``None`` if none.
+def workplace_span(text: str, strong_only: bool = False) -> tuple[int, int] | None:
+    """Where ``text`` names the person's workplace after a cue (start, end), or ``None``.
 
     With ``strong_only``, only after a cue of work (« je travaille à », « référente au »).
     """
@@ -98,10 +98,18 @@ def structure_named_in(text: str, strong_only: bool = False) -> str | None:
         name_end = _NAME_END.search(folded, start, end)
         if name_end is not None:
             end = name_end.start()
-        typed = text[start:end].strip(" -–'’\"«»")
-        if typed:
-            return typed
+        if text[start:end].strip(" -–'’\"«»"):
+            return start, end
     return None
+
+
+def structure_named_in(text: str, strong_only: bool = False) -> str | None:
+    """The words naming the person's workplace after a cue, as typed; ``None`` if none.
+
+    With ``strong_only``, only after a cue of work (« je travaille à », « référente au »).
+    """
+    span = workplace_span(text, strong_only)
+    return None if span is None else text[span[0] : span[1]].strip(" -–'’\"«»")
 
 
 def match_structure(

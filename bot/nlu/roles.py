@@ -5,6 +5,11 @@
 and makes the age and situation the young person's (domain/actions.yml). DIET learns it from
 data/nlu/parents.yml; this reader adds a `role` entity where the patterns of
 ``role_patterns.yml`` match and DIET found none.
+
+A professional's own workplace is who is asking too, not what is asked: in « je suis animatrice
+au PIJ de Vire, vers qui orienter un jeune ? » the `operator_type` entity on « PIJ » would make
+the contact search answer with Info Jeunes only; an `operator_type` entity inside the workplace a
+work cue names (``knowledge.structures.workplace_span``) is dropped.
 """
 
 from __future__ import annotations
@@ -25,9 +30,11 @@ from rasa.shared.nlu.constants import (
 )
 
 from bot.nlu.readers import EntityReader
+from knowledge.structures import workplace_span
 from knowledge.text import fold
 
 ROLE = "role"
+OPERATOR_TYPE = "operator_type"
 PARENT = "parent"
 PATTERNS_FILE = Path(__file__).with_name("role_patterns.yml")
 
@@ -69,12 +76,16 @@ def find_parent_mentions(text: str) -> list[RoleMention]:
 
 
 def read_roles(text: str, entities: list[dict]) -> list[dict]:
-    """``entities`` plus a `role` entity for the first parent mention, when DIET found none.
+    """``entities`` plus a `role` entity for the first parent mention, when DIET found none,
+    without the kinds of structure that name the person's own workplace.
 
     A `role` entity DIET tagged with another value than "parent" (« mon », « notre ado »: no
     synonym maps it) is a stray tag: it is dropped, so it neither hides the parent mention nor
     overwrites the `profile` slot of a parent who said so earlier.
     """
+    workplace = workplace_span(text, strong_only=True)
+    if workplace is not None:
+        entities = [e for e in entities if not _inside(e, workplace, OPERATOR_TYPE)]
     if any(_is_parent(e) for e in entities):
         return entities
     entities = [e for e in entities if e.get(ENTITY_ATTRIBUTE_TYPE) != ROLE]
@@ -90,6 +101,12 @@ def read_roles(text: str, entities: list[dict]) -> list[dict]:
         EXTRACTOR: RoleEntityReader.__name__,
     }
     return sorted([*entities, entity], key=lambda e: e.get(ENTITY_ATTRIBUTE_START, 0))
+
+
+def _inside(entity: dict, span: tuple[int, int], entity_type: str) -> bool:
+    start, end = entity.get(ENTITY_ATTRIBUTE_START, -1), entity.get(ENTITY_ATTRIBUTE_END, -1)
+    in_span = span[0] <= start and end <= span[1]
+    return entity.get(ENTITY_ATTRIBUTE_TYPE) == entity_type and in_span
 
 
 def _is_parent(entity: dict) -> bool:

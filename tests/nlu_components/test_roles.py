@@ -132,3 +132,24 @@ def test_a_stray_role_tag_is_dropped_when_nobody_is_a_parent():
     text = "mon pote cherche un job"
     stray = {"entity": "role", "start": 0, "end": 8, "value": "mon pote"}
     assert read_roles(text, [stray]) == []
+
+
+def test_a_kind_of_structure_in_the_speakers_own_workplace_is_not_asked_for():
+    text = (
+        "je suis animatrice au PIJ de Vire, un jeune de 19 ans vient me voir, vers qui l'orienter ?"
+    )
+    own = {"entity": "operator_type", "start": 22, "end": 25, "value": "info_jeunes"}
+    assert text[22:25] == "PIJ"
+    assert read_roles(text, [own]) == []
+    asked = "je travaille à la mairie de Bolbec, quelle mission locale couvre Bolbec ?"
+    start = asked.index("mission locale")
+    wanted = {
+        "entity": "operator_type",
+        "start": start,
+        "end": start + 14,
+        "value": "mission_locale",
+    }
+    assert read_roles(asked, [wanted]) == [wanted]
+    plain = "Quelle Mission Locale couvre Bolbec ?"
+    kind = {"entity": "operator_type", "start": 7, "end": 21, "value": "mission_locale"}
+    assert read_roles(plain, [kind]) == [kind]
