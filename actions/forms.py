@@ -36,12 +36,14 @@ from actions.understanding import (
     entity_values,
     is_cancel,
     is_parent,
+    is_referent,
     is_refusal,
     known_age,
     known_situation,
     latest_intent,
     latest_text,
     meaningful,
+    structure_named,
 )
 from knowledge.ages import is_valid_age, parse_age
 from knowledge.api import CRITERIA
@@ -366,8 +368,17 @@ class ProfileValidation(BoussoleFormValidation, ABC):
     async def validate_turn(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """The stock validation, then: a question already asked twice in a row is dropped."""
-        events = await super().validate_turn(dispatcher, tracker, domain)
+        """The stock validation, then: a question already asked twice in a row is dropped.
+
+        Before it, a professional who names their workplace in the message (« je suis
+        animateur au PIJ de Lisieux, vers qui orienter un jeune ? ») becomes a referent, spoken
+        to with « vous » in this very answer.
+        """
+        named: list[EventType] = []
+        if not is_parent(tracker) and not is_referent(tracker):
+            _match, named = structure_named(self.kb, tracker)
+            tracker.add_slots(named)
+        events = named + await super().validate_turn(dispatcher, tracker, domain)
         for _ in range(len(PERSON_SLOTS) + 2):  # each slot is given up at most once
             asked = next(
                 (e.get("value") for e in reversed(events) if e.get("name") == REQUESTED_SLOT),

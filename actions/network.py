@@ -13,13 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import BoussoleAction
 from actions.render import WEBSITE, detail, parcours_metiers_text
-from actions.understanding import latest_text
+from actions.understanding import structure_named
 
 AOM_OPERATOR = "aom"  # the Agence's entry in knowledge/data/operators/aom.yml
 REFERENT = "referent"
@@ -42,15 +42,7 @@ class StructureAware(BoussoleAction):
 
     def structure_events(self, tracker: Tracker) -> tuple[Any, list[EventType]]:
         """(the structure named in the last message or ``None``, the slots it sets)."""
-        match = self.kb.find_structure(latest_text(tracker))
-        if match is None:
-            return None, []
-        events: list[EventType] = [
-            SlotSet("profile", REFERENT),
-            SlotSet("structure", match.name),
-            SlotSet("partner", match.partner.id if match.partner else None),
-        ]
-        return match, events
+        return structure_named(self.kb, tracker)
 
     def current_partner(self, tracker: Tracker, match: Any) -> Any:
         """The partner named now, else the one the conversation already knows."""

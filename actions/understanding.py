@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 
 from knowledge.ages import is_valid_age, parse_age
 from knowledge.sources import SITUATIONS
@@ -168,4 +169,18 @@ def entity_values(tracker: Tracker, entity: str) -> list[str]:
         str(e.get("value"))
         for e in tracker.latest_message.get("entities", [])
         if e.get("entity") == entity and e.get("value") is not None
+    ]
+
+
+def structure_named(kb: Any, tracker: Tracker) -> tuple[Any, list[EventType]]:
+    """(the workplace the last message names, « je suis animateur au PIJ de Lisieux », or
+    ``None``; the slots it sets). A professional who names their structure is a referent from
+    then on, as from the widget's metadata: slots ``profile``, ``structure`` and ``partner``."""
+    match = kb.find_structure(latest_text(tracker))
+    if match is None:
+        return None, []
+    return match, [
+        SlotSet("profile", REFERENT),
+        SlotSet("structure", match.name),
+        SlotSet("partner", match.partner.id if match.partner else None),
     ]

@@ -711,3 +711,32 @@ async def test_a_commune_asked_twice_without_answer_ends_with_the_free_line(kb, 
     assert values["search_stopped"] is True
     assert values["requested_slot"] is None
     assert "Sans ta commune" in all_text(dispatcher, domain)
+
+
+async def test_a_professional_naming_their_workplace_is_answered_as_a_referent(
+    kb, domain, dispatcher
+):
+    # « je suis animateur au PIJ de Lisieux, … vers qui l'orienter ? » from a page whose
+    # widget says nothing of the profile: « vous » from this very answer on.
+    text = (
+        "je suis animateur au PIJ de Lisieux, un jeune de 22 ans sans emploi, vers qui l'orienter ?"
+    )
+    values = await validate(
+        dispatcher,
+        domain,
+        slots={"topic": "emploi"},
+        candidates={"commune": "14366", "age": "22"},
+        text=text,
+        intent="find_local_contact",
+    )
+    assert values["profile"] == "referent"
+    assert values["structure"]
+    young = await validate(
+        dispatcher,
+        domain,
+        slots={"topic": "emploi"},
+        candidates={"commune": "14366", "age": "22"},
+        text="j'ai 22 ans, je suis au chômage à Lisieux",
+        intent="find_local_contact",
+    )
+    assert "profile" not in young
