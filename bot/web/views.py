@@ -170,13 +170,18 @@ async def widget_config(request: web.Request) -> web.Response:
             "welcome": {"text": texts["text"], "buttons": texts["topics"]},
             "privacy": {
                 "text": texts["privacy"].format(months=months),
-                "url": access.own_origin(request) + "/confidentialite",
+                "url": access.own_origin(request) + privacy_path(profile),
             },
             "max_length": MAX_TEXT,
             "keep_days": DEVICE_KEEP_DAYS,
             "idle_seconds": settings.totem_idle_seconds,
         }
     )
+
+
+def privacy_path(profile: str | None) -> str:
+    """The privacy page in the voice of ``profile`` (« vous » to parents and referents)."""
+    return "/confidentialite" + ("?voix=vous" if profile in ("parent", "referent") else "")
 
 
 async def feedback(request: web.Request) -> web.Response:
@@ -281,6 +286,12 @@ async def totem(request: web.Request) -> dict[str, Any]:
 
 @aiohttp_jinja2.template("confidentialite.html")
 async def privacy(request: web.Request) -> dict[str, Any]:
-    """``/confidentialite``: what Boussole keeps, for how long, and why."""
+    """``/confidentialite``: what Boussole keeps, for how long, and why; ``?voix=vous`` says it
+    to a parent or a professional."""
     days = request.app[SETTINGS_KEY].log_retention_days
-    return {"days": days, "months": retention_months(days), "keep_days": DEVICE_KEEP_DAYS}
+    return {
+        "days": days,
+        "months": retention_months(days),
+        "keep_days": DEVICE_KEEP_DAYS,
+        "tu": request.query.get("voix") != "vous",
+    }

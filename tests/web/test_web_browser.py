@@ -499,10 +499,13 @@ def test_the_widgets_own_words_follow_the_profile(page, fake_backend):
     launcher.click()
     box = page.get_by_role("textbox", name="Ton message")
     expect(box).to_have_attribute("placeholder", "Écris ta question…")
+    privacy = page.get_by_role("link", name="En savoir plus")
+    expect(privacy).to_have_attribute("href", re.compile(r"/confidentialite$"))
     box.fill("ma fille a 16 ans")
     page.keyboard.press("Enter")
     box = page.get_by_role("textbox", name="Votre message")
     expect(box).to_have_attribute("placeholder", "Écrivez votre question…")
+    expect(privacy).to_have_attribute("href", re.compile(r"/confidentialite\?voix=vous$"))
     expect(
         page.get_by_role("button", name="Une question\u00a0? Boussole vous aide")
     ).to_be_visible()

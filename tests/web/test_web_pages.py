@@ -9,6 +9,7 @@ from bs4 import BeautifulSoup
 
 from bot.settings import PROJECT_ROOT
 from bot.web.routes import STATIC_DIR
+from knowledge.voice import informal_words
 from tests.console.conftest import TODAY, csrf_of, login, make_accounts, write_sample
 
 
@@ -50,6 +51,22 @@ async def test_privacy_page_says_how_long(gateway):
     page = soup(await (await gateway.get("/confidentialite")).text())
     assert "395 jours" in page.get_text()
     assert "au plus 7 jours" in " ".join(page.get_text().split())
+
+
+async def test_privacy_page_says_vous_to_parents_and_professionals(gateway):
+    youth = " ".join(
+        soup(await (await gateway.get("/confidentialite")).text()).main.get_text().split()
+    )
+    page = soup(await (await gateway.get("/confidentialite?voix=vous")).text())
+    vous = " ".join(page.main.get_text().split())
+    assert informal_words(vous) == [], informal_words(vous)
+    assert "Vos droits" in vous and "au plus 7 jours après votre dernier message" in vous
+    assert "Tes droits" in youth and informal_words(youth)
+    # The widget's link follows the page's profile.
+    config = await (
+        await gateway.get("/api/config?partner=partenaire_test&profile=referent")
+    ).json()
+    assert config["privacy"]["url"].endswith("/confidentialite?voix=vous")
 
 
 async def test_widget_files_are_served_locally(gateway):

@@ -118,6 +118,16 @@
       ui.launcherText.textContent = words("launcher");
       ui.launcher.setAttribute("aria-label", words("launcher"));
     }
+    if (ui.privacyLink) {
+      ui.privacyLink.href = privacyUrl();
+    }
+  }
+
+  // The privacy page in the conversation's voice (« vous »: ?voix=vous).
+  function privacyUrl() {
+    var base = state.config.privacy.url.split("?")[0];
+    var vous = state.profile === "parent" || state.profile === "referent";
+    return vous ? base + "?voix=vous" : base;
   }
 
   function save() {
@@ -530,7 +540,8 @@
       privacy.appendChild(document.createTextNode("Détails : " + state.config.privacy.url));
     } else {
       var more = el("a", "bsl-link", "En savoir plus");
-      more.href = state.config.privacy.url;
+      more.href = privacyUrl();
+      ui.privacyLink = more;
       more.target = "_blank";
       more.rel = "noopener";
       privacy.appendChild(more);
