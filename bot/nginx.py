@@ -69,7 +69,9 @@ def _server(balancer: Balancer) -> str:
             proxy_pass http://{balancer.name};
             proxy_http_version 1.1;
             proxy_set_header Connection "";
-            proxy_set_header Host $host;
+            # With its port: the gateway builds its own URLs from it (the widget's script, the
+            # origin its API accepts); $host would drop it.
+            proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_connect_timeout 2s;

@@ -187,3 +187,52 @@ def _post_when_listening(url: str, payload: bytes) -> dict:
         except urllib.error.URLError:
             time.sleep(0.05)  # not listening yet
     pytest.fail("nginx did not start listening")
+
+
+class _Host(http.server.BaseHTTPRequestHandler):
+    """An upstream that answers each GET with the Host header it received."""
+
+    def do_GET(self) -> None:
+        body = json.dumps({"host": self.headers["Host"]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_the_gateways_behind_nginx_see_the_address_the_browser_used(tmp_path):
+    # The gateway writes its own address into the demo page (the widget's script) and accepts
+    # API calls from that origin: behind nginx on port 8080, « 127.0.0.1 » without the port
+    # made the widget load from port 80 and every call a refused origin.
+    if shutil.which("nginx") is None:
+        pytest.fail("nginx is needed (make nginx installs Debian's package)")
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Host)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    port = free_port()
+    balancer = nginx.Balancer(
+        "gateways", f"127.0.0.1:{port}", (f"127.0.0.1:{upstream.server_port}",)
+    )
+    process = subprocess.Popen(
+        nginx.command(nginx.write_config(tmp_path / "nginx", [balancer])),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(600):  # nginx needs a moment to listen
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/demo", timeout=10) as reply:
+                    seen = json.loads(reply.read())
+                break
+            except urllib.error.URLError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("nginx did not start listening")
+        assert seen == {"host": f"127.0.0.1:{port}"}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        upstream.shutdown()
