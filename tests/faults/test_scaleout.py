@@ -18,6 +18,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -91,44 +93,55 @@ class _Echo(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_nginx_passes_large_action_calls_on(tmp_path):
-    # Rasa posts the whole tracker to the action server: late in a conversation that is
-    # hundreds of KB. nginx, started by root, once answered every body over 16 KB with its own
-    # 500 (its workers could not write the body to a temp file): every turn needing an action
-    # failed after a few messages.
+@contextmanager
+def _behind_nginx(tmp_path, name: str, handlers, max_body: str = "1m") -> Iterator[str]:
+    """One upstream per handler class, behind a generated nginx; yields nginx's address."""
     if shutil.which("nginx") is None:
         pytest.fail("nginx is needed (make nginx installs Debian's package)")
-    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    upstreams = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), h) for h in handlers]
+    for upstream in upstreams:
+        threading.Thread(target=upstream.serve_forever, daemon=True).start()
     listen = f"127.0.0.1:{free_port()}"
-    balancer = nginx.Balancer(
-        "actions", listen, (f"127.0.0.1:{upstream.server_port}",), max_body="16m"
-    )
+    replicas = tuple(f"127.0.0.1:{u.server_port}" for u in upstreams)
+    balancer = nginx.Balancer(name, listen, replicas, max_body=max_body)
     process = subprocess.Popen(
         nginx.command(nginx.write_config(tmp_path / "nginx", [balancer])),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        payload = json.dumps({"tracker": {"events": ["x" * 100] * 3000}}).encode()  # ~310 KB
-        for _ in range(600):  # nginx needs a moment to listen
-            try:
-                reply = urllib.request.urlopen(
-                    urllib.request.Request(f"http://{listen}/webhook", data=payload), timeout=10
-                )
-                break
-            except urllib.error.HTTPError:
-                raise  # nginx answered, and not with the upstream's answer
-            except urllib.error.URLError:
-                time.sleep(0.05)  # not listening yet
-        else:
-            pytest.fail("nginx did not start listening")
-        assert reply.status == 200
-        assert json.loads(reply.read()) == {"received": len(payload)}
+        yield listen
     finally:
         process.terminate()
         process.wait(timeout=10)
-        upstream.shutdown()
+        for upstream in upstreams:
+            upstream.shutdown()
+
+
+def _when_listening(url: str, payload: bytes | None = None) -> dict:
+    """The JSON answer to a POST of ``payload`` (a GET without one), once nginx listens."""
+    for _ in range(600):  # nginx needs a moment to listen
+        try:
+            request = urllib.request.Request(url, data=payload)
+            with urllib.request.urlopen(request, timeout=10) as reply:
+                assert reply.status == 200
+                return json.loads(reply.read())
+        except urllib.error.HTTPError:
+            raise  # nginx answered, and not with a replica's answer
+        except urllib.error.URLError:
+            time.sleep(0.05)  # not listening yet
+    pytest.fail("nginx did not start listening")
+
+
+def test_nginx_passes_large_action_calls_on(tmp_path):
+    # Rasa posts the whole tracker to the action server: late in a conversation that is
+    # hundreds of KB. nginx, started by root, once answered every body over 16 KB with its own
+    # 500 (its workers could not write the body to a temp file): every turn needing an action
+    # failed after a few messages.
+    with _behind_nginx(tmp_path, "actions", [_Echo], max_body="16m") as listen:
+        payload = json.dumps({"tracker": {"events": ["x" * 100] * 3000}}).encode()  # ~310 KB
+        answer = _when_listening(f"http://{listen}/webhook", payload)
+    assert answer == {"received": len(payload)}
 
 
 class _DiesMidRequest(http.server.BaseHTTPRequestHandler):
@@ -146,47 +159,11 @@ class _DiesMidRequest(http.server.BaseHTTPRequestHandler):
 def test_nginx_resends_a_post_whose_replica_died_before_answering(tmp_path):
     # A message already delivered to a replica that dies is not lost: nginx sends it on to the
     # next replica (Rasa answers a resend once: tests/e2e/test_production_stores.py).
-    if shutil.which("nginx") is None:
-        pytest.fail("nginx is needed (make nginx installs Debian's package)")
-    upstreams = [
-        http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        for handler in (_DiesMidRequest, _Echo)
-    ]
-    for upstream in upstreams:
-        threading.Thread(target=upstream.serve_forever, daemon=True).start()
-    listen = f"127.0.0.1:{free_port()}"
-    replicas = tuple(f"127.0.0.1:{u.server_port}" for u in upstreams)
-    balancer = nginx.Balancer("rasa", listen, replicas)
-    process = subprocess.Popen(
-        nginx.command(nginx.write_config(tmp_path / "nginx", [balancer])),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
+    with _behind_nginx(tmp_path, "rasa", [_DiesMidRequest, _Echo]) as listen:
         payload = json.dumps({"sender": "s", "message": "bonjour"}).encode()
-        answers = []
-        for _ in range(4):  # round robin: half of them reach the dying replica first
-            answers.append(_post_when_listening(f"http://{listen}/webhook", payload))
-        assert answers == [{"received": len(payload)}] * 4
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        for upstream in upstreams:
-            upstream.shutdown()
-
-
-def _post_when_listening(url: str, payload: bytes) -> dict:
-    for _ in range(600):  # nginx needs a moment to listen
-        try:
-            request = urllib.request.Request(url, data=payload)
-            with urllib.request.urlopen(request, timeout=10) as reply:
-                assert reply.status == 200
-                return json.loads(reply.read())
-        except urllib.error.HTTPError:
-            raise  # nginx answered, and not with a replica's answer
-        except urllib.error.URLError:
-            time.sleep(0.05)  # not listening yet
-    pytest.fail("nginx did not start listening")
+        # round robin: half of them reach the dying replica first
+        answers = [_when_listening(f"http://{listen}/webhook", payload) for _ in range(4)]
+    assert answers == [{"received": len(payload)}] * 4
 
 
 class _Host(http.server.BaseHTTPRequestHandler):
@@ -208,31 +185,6 @@ def test_the_gateways_behind_nginx_see_the_address_the_browser_used(tmp_path):
     # The gateway writes its own address into the demo page (the widget's script) and accepts
     # API calls from that origin: behind nginx on port 8080, « 127.0.0.1 » without the port
     # made the widget load from port 80 and every call a refused origin.
-    if shutil.which("nginx") is None:
-        pytest.fail("nginx is needed (make nginx installs Debian's package)")
-    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Host)
-    threading.Thread(target=upstream.serve_forever, daemon=True).start()
-    port = free_port()
-    balancer = nginx.Balancer(
-        "gateways", f"127.0.0.1:{port}", (f"127.0.0.1:{upstream.server_port}",)
-    )
-    process = subprocess.Popen(
-        nginx.command(nginx.write_config(tmp_path / "nginx", [balancer])),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(600):  # nginx needs a moment to listen
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/demo", timeout=10) as reply:
-                    seen = json.loads(reply.read())
-                break
-            except urllib.error.URLError:
-                time.sleep(0.05)
-        else:
-            pytest.fail("nginx did not start listening")
-        assert seen == {"host": f"127.0.0.1:{port}"}
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        upstream.shutdown()
+    with _behind_nginx(tmp_path, "gateways", [_Host]) as listen:
+        seen = _when_listening(f"http://{listen}/demo")
+    assert seen == {"host": listen}
