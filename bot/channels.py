@@ -102,8 +102,7 @@ class MetadataRestInput(RestInput):
             up, ignoring every message) and can read and write conversations."""
             agent = getattr(request.app.ctx, "agent", None)
             model = agent is not None and agent.processor is not None
-            store = getattr(agent, "tracker_store", None)
-            store = getattr(store, "_tracker_store", store)  # inside Rasa's fail-safe wrapper
+            store = tracker_store_of(agent)
             check = getattr(store, "is_available", None)
             ok = store is not None and (check is None or await asyncio.to_thread(check))
             said = {"model": model, "tracker_store": ok}
@@ -117,6 +116,12 @@ def profile_note(sender_id: str, tracker: Any) -> dict[str, Any]:
     ``profile`` slot, else the stated situation (« je suis parent »), else a young person's."""
     profile = voice_of(tracker.get_slot("profile"), tracker.get_slot("situation"))
     return {"recipient_id": sender_id, "custom": {"profile": profile}}
+
+
+def tracker_store_of(agent: Any) -> Any:
+    """The agent's tracker store itself, out of Rasa's fail-safe wrapper (None without one)."""
+    store = getattr(agent, "tracker_store", None)
+    return getattr(store, "_tracker_store", store)
 
 
 def message_id_of(metadata: dict[str, Any] | None) -> str | None:
@@ -136,9 +141,7 @@ async def handle_once(
     inside the lock, so that a resend waits for a turn still in progress.
     """
     message_id = message_id_of(message.metadata)
-    store = getattr(agent, "tracker_store", None)
-    store = getattr(store, "_tracker_store", store)  # inside Rasa's fail-safe wrapper
-    lookup = getattr(store, "answers_to", None)
+    lookup = getattr(tracker_store_of(agent), "answers_to", None)
     if message_id is None or lookup is None or not agent.is_ready():
         await on_new_message(message)
         return
